@@ -15,10 +15,16 @@ pub const MAX_INPUT: u64 = 1 << 30;
 
 /// Reads a whole file.
 pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    let io = |source| CliError::Io { path: path.to_owned(), source };
+    let io = |source| CliError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let meta = fs::metadata(path).map_err(io)?;
     if meta.len() > MAX_INPUT {
-        return Err(CliError::Usage(format!("{}: larger than 1 GiB", path.display())));
+        return Err(CliError::Usage(format!(
+            "{}: larger than 1 GiB",
+            path.display()
+        )));
     }
     fs::read(path).map_err(io)
 }
@@ -31,8 +37,14 @@ pub fn read_text(path: &Path) -> Result<String, CliError> {
 
 /// Writes `bytes` to `path` atomically.
 pub fn write(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
-    let io = |source| CliError::Io { path: path.to_owned(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io = |source| CliError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {

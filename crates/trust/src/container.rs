@@ -157,7 +157,12 @@ impl Container {
             offset = section.range.end;
             sections.push(section);
         }
-        Ok(Container { kind, sections, signature_payload, signature_section })
+        Ok(Container {
+            kind,
+            sections,
+            signature_payload,
+            signature_section,
+        })
     }
 
     /// The digest of the unsigned file: SHA-256 over the preamble and every
@@ -205,22 +210,42 @@ fn read_section(
     index: usize,
 ) -> Result<(Section, Option<Range<usize>>), ContainerError> {
     let id = bytes[offset];
-    let (size, size_len) = leb::read_u32(&bytes[offset + 1..])
-        .map_err(|source| ContainerError::BadSectionSize { index, offset, source })?;
+    let (size, size_len) =
+        leb::read_u32(&bytes[offset + 1..]).map_err(|source| ContainerError::BadSectionSize {
+            index,
+            offset,
+            source,
+        })?;
     let start = offset + 1 + size_len;
     let available = bytes.len() - start;
     if size as usize > available {
-        return Err(ContainerError::SectionOverrun { index, offset, size, available });
+        return Err(ContainerError::SectionOverrun {
+            index,
+            offset,
+            size,
+            available,
+        });
     }
     let content = start..start + size as usize;
     let (custom_name, payload) = if id == 0 {
         let (name, payload) = custom_name(&bytes[content.clone()])
             .ok_or(ContainerError::BadCustomName { index, offset })?;
-        (Some(name.to_owned()), Some(content.start + payload..content.end))
+        (
+            Some(name.to_owned()),
+            Some(content.start + payload..content.end),
+        )
     } else {
         (None, None)
     };
-    Ok((Section { id, range: offset..content.end, content, custom_name }, payload))
+    Ok((
+        Section {
+            id,
+            range: offset..content.end,
+            content,
+            custom_name,
+        },
+        payload,
+    ))
 }
 
 /// Splits a custom section's content into its name and the offset of its payload.
@@ -304,7 +329,10 @@ mod tests {
         let signed = with_signature_payload(&plain, b"sig").unwrap();
         let c = Container::parse(&signed).unwrap();
         assert_eq!(&signed[c.signature_payload.clone().unwrap()], b"sig");
-        assert_eq!(c.digest(&signed), Container::parse(&plain).unwrap().digest(&plain));
+        assert_eq!(
+            c.digest(&signed),
+            Container::parse(&plain).unwrap().digest(&plain)
+        );
         assert_eq!(strip_signature(&signed).unwrap(), plain);
     }
 
@@ -323,7 +351,10 @@ mod tests {
         file.extend_from_slice(&[0x01, 0x81, 0x00, 0xaa]);
         assert!(matches!(
             Container::parse(&file),
-            Err(ContainerError::BadSectionSize { source: LebError::NotMinimal, .. })
+            Err(ContainerError::BadSectionSize {
+                source: LebError::NotMinimal,
+                ..
+            })
         ));
     }
 }

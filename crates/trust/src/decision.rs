@@ -93,8 +93,17 @@ pub struct Decision {
 ///
 /// A signature that lists no capabilities does not narrow what the level
 /// allows; one that lists some narrows it to those.
-pub fn decide(verdict: &Verdict, policy: &Policy, component: &ComponentFacts, client: ClientFacts) -> Decision {
-    let level = if verdict.verified { verdict.level } else { TrustLevel::Untrusted };
+pub fn decide(
+    verdict: &Verdict,
+    policy: &Policy,
+    component: &ComponentFacts,
+    client: ClientFacts,
+) -> Decision {
+    let level = if verdict.verified {
+        verdict.level
+    } else {
+        TrustLevel::Untrusted
+    };
     let rule = policy.rule(level);
     let required = component.required_capabilities();
     let claimed: Option<&Vec<String>> = verdict
@@ -105,7 +114,9 @@ pub fn decide(verdict: &Verdict, policy: &Policy, component: &ComponentFacts, cl
         .filter(|c| !c.is_empty());
 
     let allowed: Vec<String> = match (&rule.execution, &rule.client) {
-        (Execution::ServerOnly, _) | (_, None) => SERVER_CAPABILITIES.iter().map(|s| s.to_string()).collect(),
+        (Execution::ServerOnly, _) | (_, None) => {
+            SERVER_CAPABILITIES.iter().map(|s| s.to_string()).collect()
+        }
         (_, Some(c)) => c.capabilities.clone(),
     };
     let granted: Vec<String> = allowed
@@ -113,8 +124,16 @@ pub fn decide(verdict: &Verdict, policy: &Policy, component: &ComponentFacts, cl
         .filter(|c| claimed.is_none_or(|cl| cl.contains(c)))
         .cloned()
         .collect();
-    let capabilities: Vec<String> = required.iter().filter(|c| granted.contains(c)).cloned().collect();
-    let denied: Vec<String> = required.iter().filter(|c| !granted.contains(c)).cloned().collect();
+    let capabilities: Vec<String> = required
+        .iter()
+        .filter(|c| granted.contains(c))
+        .cloned()
+        .collect();
+    let denied: Vec<String> = required
+        .iter()
+        .filter(|c| !granted.contains(c))
+        .cloned()
+        .collect();
 
     let base = |route, reason: DecisionReason, message: String| Decision {
         route,
@@ -136,10 +155,15 @@ pub fn decide(verdict: &Verdict, policy: &Policy, component: &ComponentFacts, cl
                 return base(
                     Route::Reject,
                     DecisionReason::ImportDenied,
-                    format!("imports need {} which the render server does not provide", denied.join(", ")),
+                    format!(
+                        "imports need {} which the render server does not provide",
+                        denied.join(", ")
+                    ),
                 );
             }
-            if component.bytes > gate.max_component_bytes.0 || component.imported_functions > gate.max_imported_functions {
+            if component.bytes > gate.max_component_bytes.0
+                || component.imported_functions > gate.max_imported_functions
+            {
                 return base(
                     Route::Reject,
                     DecisionReason::NeedsReview,
@@ -165,13 +189,24 @@ pub fn decide(verdict: &Verdict, policy: &Policy, component: &ComponentFacts, cl
                 return base(
                     Route::Server,
                     DecisionReason::ImportDenied,
-                    format!("imports need {} which {level} does not grant", denied.join(", ")),
+                    format!(
+                        "imports need {} which {level} does not grant",
+                        denied.join(", ")
+                    ),
                 );
             }
             if !client.webgpu {
-                return base(Route::Server, DecisionReason::NoWebgpu, "this browser has no WebGPU".into());
+                return base(
+                    Route::Server,
+                    DecisionReason::NoWebgpu,
+                    "this browser has no WebGPU".into(),
+                );
             }
-            let mut d = base(Route::Client, DecisionReason::Verified, verdict.message.clone());
+            let mut d = base(
+                Route::Client,
+                DecisionReason::Verified,
+                verdict.message.clone(),
+            );
             d.consent_required = rule.consent == Consent::Required;
             d.client_limits = rule.client.clone();
             d

@@ -116,7 +116,10 @@ enum Head {
     NeedMore,
     /// The first section is the signature section: its header is `header_len`
     /// bytes (id, size, name) and its payload `payload_len` bytes.
-    Signed { header_len: usize, payload_len: usize },
+    Signed {
+        header_len: usize,
+        payload_len: usize,
+    },
     /// The first section (if any) is not ours.
     Unsigned,
 }
@@ -124,7 +127,12 @@ enum Head {
 impl Digester {
     /// A digester at the start of a file.
     pub fn new() -> Self {
-        Digester { state: State::Head(Vec::new()), hasher: Sha256::new(), signature: None, len: 0 }
+        Digester {
+            state: State::Head(Vec::new()),
+            hasher: Sha256::new(),
+            signature: None,
+            len: 0,
+        }
     }
 
     /// Feeds the next chunk of the file.
@@ -165,7 +173,10 @@ impl Digester {
                 self.hasher.update(&head);
                 self.state = State::Body;
             }
-            Head::Signed { header_len, payload_len } => {
+            Head::Signed {
+                header_len,
+                payload_len,
+            } => {
                 self.hasher.update(&head[..8]);
                 let payload_start = header_len;
                 let available = head.len() - payload_start;
@@ -178,7 +189,9 @@ impl Digester {
                     self.state = State::Body;
                     self.hasher.update(rest);
                 } else {
-                    self.state = State::Signature { remaining: payload_len - in_head };
+                    self.state = State::Signature {
+                        remaining: payload_len - in_head,
+                    };
                 }
             }
         }
@@ -216,7 +229,9 @@ fn classify(head: &[u8]) -> Head {
         return Head::NeedMore;
     }
     let rest = &head[8..];
-    let Some(&id) = rest.first() else { return Head::NeedMore };
+    let Some(&id) = rest.first() else {
+        return Head::NeedMore;
+    };
     if id != 0 {
         return Head::Unsigned;
     }
@@ -248,7 +263,10 @@ fn classify(head: &[u8]) -> Head {
     if payload_len > MAX_SIGNATURE_SECTION {
         return Head::Unsigned; // rejected by the structure check
     }
-    Head::Signed { header_len: 8 + name_start + name_len as usize, payload_len }
+    Head::Signed {
+        header_len: 8 + name_start + name_len as usize,
+        payload_len,
+    }
 }
 
 #[cfg(test)]

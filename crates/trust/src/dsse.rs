@@ -137,11 +137,20 @@ mod tests {
     #[test]
     fn unknown_and_duplicate_envelope_fields_are_rejected() {
         let dup = br#"{"payload":"","payload":"","payloadType":"t","signatures":[{"sig":""}]}"#;
-        assert!(matches!(Envelope::from_json(dup), Err(EnvelopeError::Json(_))));
+        assert!(matches!(
+            Envelope::from_json(dup),
+            Err(EnvelopeError::Json(_))
+        ));
         let unknown = br#"{"payload":"","payloadType":"t","signatures":[{"sig":""}],"x":1}"#;
-        assert!(matches!(Envelope::from_json(unknown), Err(EnvelopeError::Json(_))));
+        assert!(matches!(
+            Envelope::from_json(unknown),
+            Err(EnvelopeError::Json(_))
+        ));
         let none = br#"{"payload":"","payloadType":"t","signatures":[]}"#;
-        assert_eq!(Envelope::from_json(none), Err(EnvelopeError::SignatureCount(0)));
+        assert_eq!(
+            Envelope::from_json(none),
+            Err(EnvelopeError::SignatureCount(0))
+        );
     }
 
     #[test]

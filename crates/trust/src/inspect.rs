@@ -7,7 +7,8 @@
 //! async included).
 
 use wasmparser::{
-    component_types::ComponentEntityType, ComponentExternalKind, Parser, Payload, Validator, WasmFeatures,
+    component_types::ComponentEntityType, ComponentExternalKind, Parser, Payload, Validator,
+    WasmFeatures,
 };
 
 use crate::container::Kind;
@@ -54,7 +55,11 @@ pub struct ComponentFacts {
 impl ComponentFacts {
     /// The capabilities the imports require (see [`capability_of`]).
     pub fn required_capabilities(&self) -> Vec<String> {
-        let mut caps: Vec<String> = self.imports.iter().map(|i| capability_of(&i.name)).collect();
+        let mut caps: Vec<String> = self
+            .imports
+            .iter()
+            .map(|i| capability_of(&i.name))
+            .collect();
         caps.sort();
         caps.dedup();
         caps
@@ -101,7 +106,10 @@ fn item(name: &str, kind: &'static str, functions: u32) -> Item {
     }
 }
 
-fn kind_and_functions(ty: Option<ComponentEntityType>, types: &wasmparser::types::Types) -> (&'static str, u32) {
+fn kind_and_functions(
+    ty: Option<ComponentEntityType>,
+    types: &wasmparser::types::Types,
+) -> (&'static str, u32) {
     match ty {
         Some(ComponentEntityType::Func(_)) => ("func", 1),
         Some(ComponentEntityType::Instance(id)) => {
@@ -125,7 +133,9 @@ fn kind_and_functions(ty: Option<ComponentEntityType>, types: &wasmparser::types
 /// For a core module the lists are empty (the gate then only sees the size).
 pub fn inspect(bytes: &[u8]) -> Result<ComponentFacts, InspectError> {
     let mut validator = Validator::new_with_features(WasmFeatures::all());
-    let types = validator.validate_all(bytes).map_err(|e| InspectError::Invalid(e.to_string()))?;
+    let types = validator
+        .validate_all(bytes)
+        .map_err(|e| InspectError::Invalid(e.to_string()))?;
 
     let mut import_names = Vec::new();
     let mut export_names = Vec::new();
@@ -165,8 +175,16 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentFacts, InspectError> {
             item(n, kind, f)
         })
         .collect();
-    let imported_functions = imports.iter().map(|i| i.functions).fold(0u32, u32::saturating_add);
-    Ok(ComponentFacts { bytes: bytes.len() as u64, imports, exports, imported_functions })
+    let imported_functions = imports
+        .iter()
+        .map(|i| i.functions)
+        .fold(0u32, u32::saturating_add);
+    Ok(ComponentFacts {
+        bytes: bytes.len() as u64,
+        imports,
+        exports,
+        imported_functions,
+    })
 }
 
 /// The kind of binary, for callers that only have the preamble.
@@ -181,8 +199,14 @@ mod tests {
     #[test]
     fn capabilities_follow_the_interface_package() {
         assert_eq!(capability_of("wasi:webgpu/webgpu@0.3.0-rc.2"), "gpu");
-        assert_eq!(capability_of("wasi-gfx:surface/surface-webgpu@0.2.0"), "surface");
-        assert_eq!(capability_of("wasi-gfx:surface/surface-frame-buffer@0.2.0"), "frame-buffer");
+        assert_eq!(
+            capability_of("wasi-gfx:surface/surface-webgpu@0.2.0"),
+            "surface"
+        );
+        assert_eq!(
+            capability_of("wasi-gfx:surface/surface-frame-buffer@0.2.0"),
+            "frame-buffer"
+        );
         assert_eq!(capability_of("wasi:filesystem/types@0.2.0"), "filesystem");
         assert_eq!(capability_of("evil:thing/x"), "evil:thing");
     }

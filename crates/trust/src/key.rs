@@ -113,7 +113,9 @@ impl fmt::Debug for PublicKey {
 
 impl PublicKey {
     fn from_verifying_key(key: VerifyingKey) -> Result<Self, KeyError> {
-        let der = key.to_public_key_der().map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
+        let der = key
+            .to_public_key_der()
+            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
         let spki_der = der.as_bytes().to_vec();
         let id = KeyId(Digest::of(&spki_der).0);
         Ok(PublicKey { key, spki_der, id })
@@ -136,14 +138,20 @@ impl PublicKey {
     /// Parses an EC P-256 JWK.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, KeyError> {
         if jwk.kty != "EC" || jwk.crv != "P-256" {
-            return Err(KeyError::BadJwk(format!("kty `{}` crv `{}`", jwk.kty, jwk.crv)));
+            return Err(KeyError::BadJwk(format!(
+                "kty `{}` crv `{}`",
+                jwk.kty, jwk.crv
+            )));
         }
         let coord = |name: &str, v: &str| -> Result<Vec<u8>, KeyError> {
             let b = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(v)
                 .map_err(|e| KeyError::BadJwk(format!("{name}: {e}")))?;
             if b.len() != 32 {
-                return Err(KeyError::BadJwk(format!("{name} is {} bytes, expected 32", b.len())));
+                return Err(KeyError::BadJwk(format!(
+                    "{name} is {} bytes, expected 32",
+                    b.len()
+                )));
             }
             Ok(b)
         };
@@ -201,7 +209,9 @@ impl PublicKey {
     /// scalar is a failed verification. High-S signatures are accepted, as
     /// WebCrypto and openssl produce them.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(sig) = Signature::from_slice(signature) else { return false };
+        let Ok(sig) = Signature::from_slice(signature) else {
+            return false;
+        };
         self.key.verify(message, &sig).is_ok()
     }
 }
@@ -279,13 +289,19 @@ mod tests {
         assert_eq!(again.public_key().id(), k.public_key().id());
         let public = PublicKey::from_pem(&k.public_key().to_pem()).unwrap();
         assert_eq!(public.id(), k.public_key().id());
-        assert_eq!(PublicKey::from_jwk(&public.to_jwk()).unwrap().id(), public.id());
+        assert_eq!(
+            PublicKey::from_jwk(&public.to_jwk()).unwrap().id(),
+            public.id()
+        );
     }
 
     #[test]
     fn key_id_is_the_sha256_of_the_spki_der() {
         let k = key();
-        assert_eq!(k.public_key().id().0, Digest::of(k.public_key().spki_der()).0);
+        assert_eq!(
+            k.public_key().id().0,
+            Digest::of(k.public_key().spki_der()).0
+        );
         let text = k.public_key().id().to_string();
         assert_eq!(text.parse::<KeyId>().unwrap(), k.public_key().id());
     }
@@ -306,6 +322,9 @@ mod tests {
     fn jwk_with_a_foreign_curve_is_rejected() {
         let mut jwk = key().public_key().to_jwk();
         jwk.crv = "P-384".into();
-        assert!(matches!(PublicKey::from_jwk(&jwk), Err(KeyError::BadJwk(_))));
+        assert!(matches!(
+            PublicKey::from_jwk(&jwk),
+            Err(KeyError::BadJwk(_))
+        ));
     }
 }

@@ -118,10 +118,18 @@ pub struct KeyEntryDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Signatures by this key count only from this time.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub not_before: Option<OffsetDateTime>,
     /// Signatures by this key count only until this time.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub not_after: Option<OffsetDateTime>,
 }
 
@@ -143,7 +151,12 @@ pub struct KeyringDoc {
 
 impl Default for KeyringDoc {
     fn default() -> Self {
-        KeyringDoc { version: KEYRING_VERSION, sequence: 0, keys: Vec::new(), revoked: Vec::new() }
+        KeyringDoc {
+            version: KEYRING_VERSION,
+            sequence: 0,
+            keys: Vec::new(),
+            revoked: Vec::new(),
+        }
     }
 }
 
@@ -212,7 +225,11 @@ impl Keyring {
             return Err(KeyringError::Version(doc.version));
         }
         if doc.keys.len() > MAX_KEYS {
-            return Err(KeyringError::TooMany { what: "keys", count: doc.keys.len(), max: MAX_KEYS });
+            return Err(KeyringError::TooMany {
+                what: "keys",
+                count: doc.keys.len(),
+                max: MAX_KEYS,
+            });
         }
         if doc.revoked.len() > MAX_REVOKED {
             return Err(KeyringError::TooMany {
@@ -225,20 +242,30 @@ impl Keyring {
         let mut ignored = Vec::new();
         for (index, entry) in doc.keys.iter().enumerate() {
             if entry.algorithm != ALGORITHM {
-                ignored.push(IgnoredKey { index, algorithm: entry.algorithm.clone() });
+                ignored.push(IgnoredKey {
+                    index,
+                    algorithm: entry.algorithm.clone(),
+                });
                 continue;
             }
             let bad = |problem: String| KeyringError::BadKey { index, problem };
             let key = match (&entry.public_key, &entry.jwk) {
                 (Some(pem), None) => PublicKey::from_pem(pem),
                 (None, Some(jwk)) => PublicKey::from_jwk(jwk),
-                _ => return Err(bad("exactly one of `publicKey` and `jwk` is required".into())),
+                _ => {
+                    return Err(bad(
+                        "exactly one of `publicKey` and `jwk` is required".into()
+                    ))
+                }
             }
             .map_err(|e| bad(e.to_string()))?;
             if let Some(id) = &entry.key_id {
                 let stated: KeyId = id.parse().map_err(|e: KeyError| bad(e.to_string()))?;
                 if stated != key.id() {
-                    return Err(bad(format!("keyId {stated} does not match the key ({})", key.id())));
+                    return Err(bad(format!(
+                        "keyId {stated} does not match the key ({})",
+                        key.id()
+                    )));
                 }
             }
             if let (Some(nb), Some(na)) = (entry.not_before, entry.not_after) {
@@ -247,7 +274,10 @@ impl Keyring {
                 }
             }
             if keys.iter().any(|k| k.key.id() == key.id()) {
-                return Err(KeyringError::DuplicateKey { index, key_id: key.id() });
+                return Err(KeyringError::DuplicateKey {
+                    index,
+                    key_id: key.id(),
+                });
             }
             keys.push(TrustedKey {
                 key,
@@ -259,10 +289,17 @@ impl Keyring {
         }
         let mut revoked = BTreeSet::new();
         for (index, id) in doc.revoked.iter().enumerate() {
-            let id: KeyId = id.parse().map_err(|source| KeyringError::BadRevoked { index, source })?;
+            let id: KeyId = id
+                .parse()
+                .map_err(|source| KeyringError::BadRevoked { index, source })?;
             revoked.insert(id);
         }
-        Ok(Keyring { sequence: doc.sequence, keys, revoked, ignored })
+        Ok(Keyring {
+            sequence: doc.sequence,
+            keys,
+            revoked,
+            ignored,
+        })
     }
 
     /// The keyring's sequence number.
@@ -299,7 +336,10 @@ impl Keyring {
     /// is newer. Callers persist the highest sequence they accepted.
     pub fn check_not_rollback(&self, seen: u64) -> Result<(), KeyringError> {
         if self.sequence < seen {
-            Err(KeyringError::Rollback { found: self.sequence, seen })
+            Err(KeyringError::Rollback {
+                found: self.sequence,
+                seen,
+            })
         } else {
             Ok(())
         }
@@ -333,7 +373,10 @@ mod tests {
         let doc = doc_with(k.public_key());
         let json = doc.to_json_pretty();
         let ring = Keyring::from_json(json.as_bytes()).unwrap();
-        assert_eq!(ring.find(&k.public_key().id()).unwrap().max_level, TrustLevel::PublisherSigned);
+        assert_eq!(
+            ring.find(&k.public_key().id()).unwrap().max_level,
+            TrustLevel::PublisherSigned
+        );
     }
 
     #[test]
@@ -342,7 +385,10 @@ mod tests {
         let other = SigningKey::from_secret_bytes(&[2; 32]).unwrap();
         let mut doc = doc_with(k.public_key());
         doc.keys[0].key_id = Some(other.public_key().id().to_string());
-        assert!(matches!(Keyring::from_doc(&doc), Err(KeyringError::BadKey { index: 0, .. })));
+        assert!(matches!(
+            Keyring::from_doc(&doc),
+            Err(KeyringError::BadKey { index: 0, .. })
+        ));
     }
 
     #[test]
@@ -359,8 +405,10 @@ mod tests {
     fn errors_name_the_offending_field() {
         let err = KeyringDoc::from_json(br#"{"version":1,"sequence":"x"}"#).unwrap_err();
         assert!(err.to_string().contains("sequence"), "{err}");
-        let err = KeyringDoc::from_json(br#"{"version":1,"sequence":1,"keys":[{"algorithm":"a","maxLevel":"root"}]}"#)
-            .unwrap_err();
+        let err = KeyringDoc::from_json(
+            br#"{"version":1,"sequence":1,"keys":[{"algorithm":"a","maxLevel":"root"}]}"#,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("keys[0].maxLevel"), "{err}");
     }
 
@@ -369,6 +417,9 @@ mod tests {
         let k = SigningKey::from_secret_bytes(&[1; 32]).unwrap();
         let mut doc = doc_with(k.public_key());
         doc.keys.push(doc.keys[0].clone());
-        assert!(matches!(Keyring::from_doc(&doc), Err(KeyringError::DuplicateKey { index: 1, .. })));
+        assert!(matches!(
+            Keyring::from_doc(&doc),
+            Err(KeyringError::DuplicateKey { index: 1, .. })
+        ));
     }
 }

@@ -84,9 +84,15 @@ mod tests {
 
     #[test]
     fn values_beyond_u32_are_rejected() {
-        assert_eq!(read_u32(&[0xff, 0xff, 0xff, 0xff, 0x1f]), Err(LebError::Overflow));
+        assert_eq!(
+            read_u32(&[0xff, 0xff, 0xff, 0xff, 0x1f]),
+            Err(LebError::Overflow)
+        );
         assert_eq!(read_u32(&[0xff, 0xff, 0xff, 0xff, 0x0f]), Ok((u32::MAX, 5)));
-        assert_eq!(read_u32(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), Err(LebError::Overflow));
+        assert_eq!(
+            read_u32(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+            Err(LebError::Overflow)
+        );
     }
 
     #[test]

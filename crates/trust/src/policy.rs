@@ -106,7 +106,9 @@ impl FromStr for ByteSize {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (num, unit) = s.split_at(split);
-        let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size like 256MiB"))?;
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a size like 256MiB"))?;
         let mult: u64 = match unit.trim() {
             "" | "B" => 1,
             "KiB" => 1 << 10,
@@ -114,7 +116,9 @@ impl FromStr for ByteSize {
             "GiB" => 1 << 30,
             other => return Err(format!("unknown size unit `{other}` (B, KiB, MiB, GiB)")),
         };
-        n.checked_mul(mult).map(ByteSize).ok_or_else(|| format!("`{s}` is too large"))
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{s}` is too large"))
     }
 }
 
@@ -140,14 +144,18 @@ impl FromStr for Millis {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (num, unit) = s.split_at(split);
-        let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a duration like 5s"))?;
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration like 5s"))?;
         let mult: u64 = match unit {
             "ms" => 1,
             "s" => 1000,
             "m" => 60_000,
             other => return Err(format!("unknown duration unit `{other}` (ms, s, m)")),
         };
-        n.checked_mul(mult).map(Millis).ok_or_else(|| format!("`{s}` is too long"))
+        n.checked_mul(mult)
+            .map(Millis)
+            .ok_or_else(|| format!("`{s}` is too long"))
     }
 }
 
@@ -237,7 +245,13 @@ impl LimitError {
 
 impl ServerLimits {
     /// Checks a frame request against these limits.
-    pub fn check(&self, width: u32, height: u32, fps: Option<u32>, format: ImageFormat) -> Result<(), LimitError> {
+    pub fn check(
+        &self,
+        width: u32,
+        height: u32,
+        fps: Option<u32>,
+        format: ImageFormat,
+    ) -> Result<(), LimitError> {
         if width == 0 || height == 0 {
             return Err(LimitError::Empty);
         }
@@ -251,7 +265,10 @@ impl ServerLimits {
         }
         if let Some(fps) = fps {
             if fps > self.max_fps {
-                return Err(LimitError::Fps { fps, max: self.max_fps });
+                return Err(LimitError::Fps {
+                    fps,
+                    max: self.max_fps,
+                });
             }
         }
         if !self.formats.contains(&format) {
@@ -387,7 +404,10 @@ impl Policy {
 
     /// Checks the rules a parsed policy must also satisfy.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let invalid = |path: String, problem: &str| PolicyError::Invalid { path, problem: problem.into() };
+        let invalid = |path: String, problem: &str| PolicyError::Invalid {
+            path,
+            problem: problem.into(),
+        };
         if self.version != POLICY_VERSION {
             return Err(invalid("version".into(), "must be 1"));
         }
@@ -395,44 +415,75 @@ impl Policy {
             let rule = self.rule(level);
             let at = |field: &str| format!("levels.{level}.{field}");
             if level == TrustLevel::Untrusted && rule.execution != Execution::ServerOnly {
-                return Err(invalid(at("execution"), "untrusted components never run in the browser: must be server-only"));
+                return Err(invalid(
+                    at("execution"),
+                    "untrusted components never run in the browser: must be server-only",
+                ));
             }
             match (rule.execution, &rule.client) {
                 (Execution::ServerOnly, Some(_)) => {
-                    return Err(invalid(at("client"), "given for a server-only level (remove it, or allow client execution)"))
+                    return Err(invalid(
+                        at("client"),
+                        "given for a server-only level (remove it, or allow client execution)",
+                    ))
                 }
                 (Execution::ClientAllowed | Execution::ClientPreferred, None) => {
-                    return Err(invalid(at("client"), "required when the level may run in the browser"))
+                    return Err(invalid(
+                        at("client"),
+                        "required when the level may run in the browser",
+                    ))
                 }
                 _ => {}
             }
             if rule.execution == Execution::ServerOnly && rule.consent == Consent::Required {
-                return Err(invalid(at("consent"), "consent only applies to browser execution"));
+                return Err(invalid(
+                    at("consent"),
+                    "consent only applies to browser execution",
+                ));
             }
             let s = &rule.server;
-            if s.max_width == 0 || s.max_height == 0 || s.max_width > 16384 || s.max_height > 16384 {
-                return Err(invalid(at("server.maxWidth"), "width and height must be 1..=16384"));
+            if s.max_width == 0 || s.max_height == 0 || s.max_width > 16384 || s.max_height > 16384
+            {
+                return Err(invalid(
+                    at("server.maxWidth"),
+                    "width and height must be 1..=16384",
+                ));
             }
             if s.max_fps == 0 || s.max_fps > 240 {
                 return Err(invalid(at("server.maxFps"), "must be 1..=240"));
             }
             if s.formats.is_empty() {
-                return Err(invalid(at("server.formats"), "must list at least one format"));
+                return Err(invalid(
+                    at("server.formats"),
+                    "must list at least one format",
+                ));
             }
             if let Some(c) = &rule.client {
                 if c.memory.0 < 64 * 1024 || c.memory.0 > 4 << 30 {
-                    return Err(invalid(at("client.memory"), "must be between 64KiB and 4GiB"));
+                    return Err(invalid(
+                        at("client.memory"),
+                        "must be between 64KiB and 4GiB",
+                    ));
                 }
                 if c.cpu.0 == 0 || c.cpu.0 > 600_000 {
                     return Err(invalid(at("client.cpu"), "must be between 1ms and 10m"));
                 }
-                if c.capabilities.iter().any(|cap| cap == "network" || cap == "filesystem") {
-                    return Err(invalid(at("client.capabilities"), "network and filesystem are never bridged to a guest"));
+                if c.capabilities
+                    .iter()
+                    .any(|cap| cap == "network" || cap == "filesystem")
+                {
+                    return Err(invalid(
+                        at("client.capabilities"),
+                        "network and filesystem are never bridged to a guest",
+                    ));
                 }
             }
         }
         if self.complexity.max_component_bytes.0 == 0 {
-            return Err(invalid("complexity.maxComponentBytes".into(), "must be positive"));
+            return Err(invalid(
+                "complexity.maxComponentBytes".into(),
+                "must be positive",
+            ));
         }
         Ok(())
     }
@@ -447,16 +498,28 @@ mod tests {
         let p = Policy::default();
         let u = p.rule(TrustLevel::Untrusted);
         assert_eq!(u.execution, Execution::ServerOnly);
-        assert_eq!((u.server.max_width, u.server.max_height, u.server.max_fps), (1920, 1080, 10));
+        assert_eq!(
+            (u.server.max_width, u.server.max_height, u.server.max_fps),
+            (1920, 1080, 10)
+        );
         assert_eq!(u.server.formats, vec![ImageFormat::Png, ImageFormat::Jpeg]);
         let c = p.rule(TrustLevel::CommunityVerified);
-        assert_eq!((c.server.max_width, c.server.max_height, c.server.max_fps), (3840, 2160, 30));
+        assert_eq!(
+            (c.server.max_width, c.server.max_height, c.server.max_fps),
+            (3840, 2160, 30)
+        );
         let ps = p.rule(TrustLevel::PublisherSigned);
-        assert_eq!((ps.execution, ps.consent), (Execution::ClientAllowed, Consent::Required));
+        assert_eq!(
+            (ps.execution, ps.consent),
+            (Execution::ClientAllowed, Consent::Required)
+        );
         let pc = ps.client.as_ref().unwrap();
         assert_eq!((pc.memory, pc.cpu), (ByteSize(256 << 20), Millis(5000)));
         let e = p.rule(TrustLevel::EnterpriseTrusted);
-        assert_eq!((e.execution, e.consent), (Execution::ClientPreferred, Consent::None));
+        assert_eq!(
+            (e.execution, e.consent),
+            (Execution::ClientPreferred, Consent::None)
+        );
         let ec = e.client.as_ref().unwrap();
         assert_eq!((ec.memory, ec.cpu), (ByteSize(1 << 30), Millis(30_000)));
     }
@@ -474,17 +537,27 @@ mod tests {
     fn untrusted_may_never_run_in_the_browser() {
         let json = DEFAULT_POLICY_JSON.replacen("\"server-only\"", "\"client-allowed\"", 1);
         let err = Policy::from_json(json.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("levels.untrusted.execution"), "{err}");
+        assert!(
+            err.to_string().contains("levels.untrusted.execution"),
+            "{err}"
+        );
     }
 
     #[test]
     fn errors_carry_the_path_of_the_bad_field() {
         let json = DEFAULT_POLICY_JSON.replacen("\"maxFps\": 10", "\"maxFps\": \"ten\"", 1);
         let err = Policy::from_json(json.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("levels.untrusted.server.maxFps"), "{err}");
+        assert!(
+            err.to_string().contains("levels.untrusted.server.maxFps"),
+            "{err}"
+        );
         let json = DEFAULT_POLICY_JSON.replacen("\"256MiB\"", "\"256 parsecs\"", 1);
         let err = Policy::from_json(json.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("levels.publisher-signed.client.memory"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("levels.publisher-signed.client.memory"),
+            "{err}"
+        );
         let yaml = "version: 1\nlevels: {}\n";
         let err = Policy::parse(yaml).unwrap_err();
         assert!(err.to_string().contains("untrusted"), "{err}");
@@ -505,8 +578,21 @@ mod tests {
         let p = Policy::default();
         let u = &p.rule(TrustLevel::Untrusted).server;
         assert!(u.check(1920, 1080, Some(10), ImageFormat::Png).is_ok());
-        assert_eq!(u.check(1921, 1080, None, ImageFormat::Png).unwrap_err().code(), "resolution-limit");
-        assert_eq!(u.check(64, 64, Some(11), ImageFormat::Png).unwrap_err().code(), "fps-limit");
-        assert_eq!(u.check(64, 64, None, ImageFormat::Webp).unwrap_err().code(), "format-not-allowed");
+        assert_eq!(
+            u.check(1921, 1080, None, ImageFormat::Png)
+                .unwrap_err()
+                .code(),
+            "resolution-limit"
+        );
+        assert_eq!(
+            u.check(64, 64, Some(11), ImageFormat::Png)
+                .unwrap_err()
+                .code(),
+            "fps-limit"
+        );
+        assert_eq!(
+            u.check(64, 64, None, ImageFormat::Webp).unwrap_err().code(),
+            "format-not-allowed"
+        );
     }
 }

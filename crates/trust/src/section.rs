@@ -64,16 +64,20 @@ pub fn decode(payload: &[u8]) -> Result<Vec<Envelope>, SectionError> {
     if version != FORMAT_VERSION {
         return Err(SectionError::Version(version));
     }
-    let (count, n) =
-        leb::read_u32(rest).map_err(|source| SectionError::Leb { what: "envelope count", source })?;
+    let (count, n) = leb::read_u32(rest).map_err(|source| SectionError::Leb {
+        what: "envelope count",
+        source,
+    })?;
     rest = &rest[n..];
     if count == 0 || count as usize > MAX_ENVELOPES {
         return Err(SectionError::Count(count));
     }
     let mut envelopes = Vec::with_capacity(count as usize);
     for index in 0..count as usize {
-        let (len, n) = leb::read_u32(rest)
-            .map_err(|source| SectionError::Leb { what: "envelope length", source })?;
+        let (len, n) = leb::read_u32(rest).map_err(|source| SectionError::Leb {
+            what: "envelope length",
+            source,
+        })?;
         rest = &rest[n..];
         let len_usize = len as usize;
         if len == 0 || len_usize > MAX_ENVELOPE_BYTES || len_usize > rest.len() {
@@ -112,7 +116,10 @@ mod tests {
         Envelope {
             payload: "e30=".into(),
             payload_type: "t".into(),
-            signatures: vec![EnvelopeSignature { keyid: None, sig: "AA==".into() }],
+            signatures: vec![EnvelopeSignature {
+                keyid: None,
+                sig: "AA==".into(),
+            }],
         }
     }
 
@@ -133,7 +140,13 @@ mod tests {
     fn non_minimal_count_is_rejected() {
         let mut p = encode(&[env()]);
         p.splice(1..2, [0x81, 0x00]);
-        assert!(matches!(decode(&p), Err(SectionError::Leb { source: LebError::NotMinimal, .. })));
+        assert!(matches!(
+            decode(&p),
+            Err(SectionError::Leb {
+                source: LebError::NotMinimal,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! same claims changes nothing.
 
 use crate::container::{self, Container, ContainerError};
-use crate::dsse::{encode_base64, pae, Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, MAX_SIGNATURES};
+use crate::dsse::{
+    encode_base64, pae, Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, MAX_SIGNATURES,
+};
 use crate::key::SigningKey;
 use crate::section::{self, SectionError, MAX_ENVELOPES};
 use crate::statement::{Claims, Statement, StatementError};
@@ -40,25 +42,40 @@ pub fn sign(
     claims.validate()?;
     let container = Container::parse(bytes)?;
     let digest = container.digest(bytes);
-    let mut envelopes = match container.signature_payload.clone().and_then(|r| bytes.get(r)) {
+    let mut envelopes = match container
+        .signature_payload
+        .clone()
+        .and_then(|r| bytes.get(r))
+    {
         Some(payload) => section::decode(payload)?,
         None => Vec::new(),
     };
 
-    let statement = Statement { subject_name: subject_name.to_owned(), digest, claims };
+    let statement = Statement {
+        subject_name: subject_name.to_owned(),
+        digest,
+        claims,
+    };
     let body = statement.to_json();
     let sig = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &body));
     let keyid = key.public_key().id().to_string();
-    let new_sig = EnvelopeSignature { keyid: Some(keyid.clone()), sig: encode_base64(&sig) };
+    let new_sig = EnvelopeSignature {
+        keyid: Some(keyid.clone()),
+        sig: encode_base64(&sig),
+    };
     let payload_b64 = encode_base64(&body);
 
-    let existing = envelopes
-        .iter()
-        .position(|e| e.payload_type == IN_TOTO_PAYLOAD_TYPE && e.body().ok().as_deref() == Some(&body[..]));
+    let existing = envelopes.iter().position(|e| {
+        e.payload_type == IN_TOTO_PAYLOAD_TYPE && e.body().ok().as_deref() == Some(&body[..])
+    });
     match existing {
         Some(i) => {
             let env = &mut envelopes[i];
-            if env.signatures.iter().any(|s| s.keyid.as_deref() == Some(&keyid)) {
+            if env
+                .signatures
+                .iter()
+                .any(|s| s.keyid.as_deref() == Some(&keyid))
+            {
                 // Same key, same claims: already signed.
             } else if env.signatures.len() >= MAX_SIGNATURES {
                 return Err(SignError::Full);
@@ -73,5 +90,8 @@ pub fn sign(
             signatures: vec![new_sig],
         }),
     }
-    Ok(container::with_signature_payload(bytes, &section::encode(&envelopes))?)
+    Ok(container::with_signature_payload(
+        bytes,
+        &section::encode(&envelopes),
+    )?)
 }

@@ -72,7 +72,11 @@ pub struct Claims {
     #[serde(with = "time::serde::rfc3339")]
     pub issued_at: OffsetDateTime,
     /// When the signature stops counting.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<OffsetDateTime>,
 }
 
@@ -87,16 +91,24 @@ impl Claims {
             text("version", v, false)?;
         }
         if self.capabilities.len() > MAX_CAPABILITIES {
-            return Err(bad("capabilities", format!("more than {MAX_CAPABILITIES} entries")));
+            return Err(bad(
+                "capabilities",
+                format!("more than {MAX_CAPABILITIES} entries"),
+            ));
         }
         for c in &self.capabilities {
             let ok = !c.is_empty()
                 && c.len() <= MAX_CAPABILITY
-                && c.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b':' | b'/' | b'.' | b'@'));
+                && c.bytes().all(
+                    |b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b':' | b'/' | b'.' | b'@'),
+                );
             if !ok {
                 return Err(bad(
                     "capabilities",
-                    format!("`{}` must be 1-{MAX_CAPABILITY} chars of a-z 0-9 - : / . @", c.escape_debug()),
+                    format!(
+                        "`{}` must be 1-{MAX_CAPABILITY} chars of a-z 0-9 - : / . @",
+                        c.escape_debug()
+                    ),
                 ));
             }
         }
@@ -167,7 +179,9 @@ impl Statement {
             type_: STATEMENT_TYPE.into(),
             subject: vec![Subject {
                 name: self.subject_name.clone(),
-                digest: SubjectDigest { sha256: self.digest.hex() },
+                digest: SubjectDigest {
+                    sha256: self.digest.hex(),
+                },
             }],
             predicate_type: PREDICATE_TYPE.into(),
             predicate: self.claims.clone(),
@@ -181,7 +195,9 @@ impl Statement {
         let wire: Wire =
             serde_json::from_slice(bytes).map_err(|e| StatementError::Json(e.to_string()))?;
         if wire.type_ != STATEMENT_TYPE {
-            return Err(StatementError::WrongType(wire.type_.chars().take(100).collect()));
+            return Err(StatementError::WrongType(
+                wire.type_.chars().take(100).collect(),
+            ));
         }
         if wire.predicate_type != PREDICATE_TYPE {
             return Err(StatementError::WrongPredicateType(
@@ -195,7 +211,11 @@ impl Statement {
             .ok_or(StatementError::BadSubjectDigest)?;
         text("subject.name", &subject.name, true)?;
         wire.predicate.validate()?;
-        Ok(Statement { subject_name: subject.name, digest, claims: wire.predicate })
+        Ok(Statement {
+            subject_name: subject.name,
+            digest,
+            claims: wire.predicate,
+        })
     }
 }
 
@@ -222,24 +242,47 @@ mod tests {
 
     #[test]
     fn statement_round_trips_through_json() {
-        let s = Statement { subject_name: "c.wasm".into(), digest: Digest::of(b"x"), claims: claims() };
+        let s = Statement {
+            subject_name: "c.wasm".into(),
+            digest: Digest::of(b"x"),
+            claims: claims(),
+        };
         assert_eq!(Statement::from_json(&s.to_json()).unwrap(), s);
     }
 
     #[test]
     fn duplicate_predicate_fields_are_rejected() {
-        let s = Statement { subject_name: "c".into(), digest: Digest::of(b"x"), claims: claims() };
+        let s = Statement {
+            subject_name: "c".into(),
+            digest: Digest::of(b"x"),
+            claims: claims(),
+        };
         let json = String::from_utf8(s.to_json()).unwrap();
-        let dup = json.replace("\"signer\":\"Acme\"", "\"signer\":\"Acme\",\"signer\":\"Evil\"");
-        assert!(matches!(Statement::from_json(dup.as_bytes()), Err(StatementError::Json(_))));
+        let dup = json.replace(
+            "\"signer\":\"Acme\"",
+            "\"signer\":\"Acme\",\"signer\":\"Evil\"",
+        );
+        assert!(matches!(
+            Statement::from_json(dup.as_bytes()),
+            Err(StatementError::Json(_))
+        ));
         let extra = json.replace("\"signer\":\"Acme\"", "\"signer\":\"Acme\",\"admin\":true");
-        assert!(matches!(Statement::from_json(extra.as_bytes()), Err(StatementError::Json(_))));
+        assert!(matches!(
+            Statement::from_json(extra.as_bytes()),
+            Err(StatementError::Json(_))
+        ));
     }
 
     #[test]
     fn control_characters_in_the_signer_are_rejected() {
         let mut c = claims();
         c.signer = "Acme\u{1b}[31m".into();
-        assert!(matches!(c.validate(), Err(StatementError::BadClaim { field: "signer", .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(StatementError::BadClaim {
+                field: "signer",
+                ..
+            })
+        ));
     }
 }

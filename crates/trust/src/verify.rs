@@ -181,7 +181,10 @@ pub fn verify_parsed(
     keyring: &Keyring,
     now: OffsetDateTime,
 ) -> Verdict {
-    let payload = container.signature_payload.clone().and_then(|r| bytes.get(r));
+    let payload = container
+        .signature_payload
+        .clone()
+        .and_then(|r| bytes.get(r));
     verify_section(payload, digest, keyring, now)
 }
 
@@ -193,7 +196,11 @@ pub fn verify_section(
     now: OffsetDateTime,
 ) -> Verdict {
     let Some(payload) = payload else {
-        return Verdict::failed(Reason::Unsigned, "the component carries no signature".into(), Some(digest));
+        return Verdict::failed(
+            Reason::Unsigned,
+            "the component carries no signature".into(),
+            Some(digest),
+        );
     };
     let envelopes = match section::decode(payload) {
         Ok(e) => e,
@@ -205,9 +212,20 @@ pub fn verify_section(
     let mut furthest: Option<(Reason, String, Option<Accepted>)> = None;
     for (e, envelope) in envelopes.iter().enumerate() {
         for (i, sig) in envelope.signatures.iter().enumerate() {
-            let outcome = check_signature(envelope, &sig.sig, sig.keyid.as_deref(), digest, keyring, now);
+            let outcome = check_signature(
+                envelope,
+                &sig.sig,
+                sig.keyid.as_deref(),
+                digest,
+                keyring,
+                now,
+            );
             let (reason, message, accepted) = match outcome {
-                Ok(a) => (Reason::Verified, format!("verified by {}", a.key_id), Some(a)),
+                Ok(a) => (
+                    Reason::Verified,
+                    format!("verified by {}", a.key_id),
+                    Some(a),
+                ),
                 Err(f) => (f.reason, f.message, f.partial),
             };
             checks.push(SignatureCheck {
@@ -221,7 +239,10 @@ pub fn verify_section(
                 if let Some(a) = accepted {
                     passing.push(a);
                 }
-            } else if furthest.as_ref().is_none_or(|(r, _, _)| reason.progress() > r.progress()) {
+            } else if furthest
+                .as_ref()
+                .is_none_or(|(r, _, _)| reason.progress() > r.progress())
+            {
                 furthest = Some((reason, message, accepted));
             }
         }
@@ -229,7 +250,10 @@ pub fn verify_section(
 
     let distinct: BTreeSet<KeyId> = passing.iter().map(|a| a.key_id).collect();
     // Highest claimed level wins; the first signature wins ties.
-    let best = passing.iter().enumerate().max_by_key(|(i, a)| (a.claims.level, usize::MAX - i));
+    let best = passing
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, a)| (a.claims.level, usize::MAX - i));
     match best {
         Some((_, a)) => Verdict {
             verified: true,
@@ -247,8 +271,8 @@ pub fn verify_section(
             distinct_keys: distinct.len(),
         },
         None => {
-            let (reason, message, accepted) = furthest
-                .unwrap_or((Reason::Malformed, "no signatures".into(), None));
+            let (reason, message, accepted) =
+                furthest.unwrap_or((Reason::Malformed, "no signatures".into(), None));
             Verdict {
                 verified: false,
                 level: TrustLevel::Untrusted,
@@ -271,7 +295,11 @@ struct Failure {
 }
 
 fn fail(reason: Reason, message: impl Into<String>) -> Failure {
-    Failure { reason, message: message.into(), partial: None }
+    Failure {
+        reason,
+        message: message.into(),
+        partial: None,
+    }
 }
 
 fn check_signature(
@@ -285,10 +313,16 @@ fn check_signature(
     // 1. A key we know. The key id is only a hint for choosing the key; the
     //    signature check below is what binds it.
     let Some(id) = keyid.and_then(|k| k.parse::<KeyId>().ok()) else {
-        return Err(fail(Reason::KeyUnknown, "signature names no key id of ours"));
+        return Err(fail(
+            Reason::KeyUnknown,
+            "signature names no key id of ours",
+        ));
     };
     let Some(trusted) = keyring.find(&id) else {
-        return Err(fail(Reason::KeyUnknown, format!("key {id} is not in the keyring")));
+        return Err(fail(
+            Reason::KeyUnknown,
+            format!("key {id} is not in the keyring"),
+        ));
     };
     // 2. The signature verifies over PAE(payloadType, body).
     let body = envelope
@@ -298,25 +332,39 @@ fn check_signature(
         .ok_or_else(|| fail(Reason::SignatureInvalid, "signature is not valid base64"))?;
     let message = crate::dsse::pae(&envelope.payload_type, &body);
     if !trusted.key.verify(&message, &signature) {
-        return Err(fail(Reason::SignatureInvalid, format!("signature by {id} does not verify")));
+        return Err(fail(
+            Reason::SignatureInvalid,
+            format!("signature by {id} does not verify"),
+        ));
     }
     // 3. Only now parse what was signed, strictly.
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
-        return Err(fail(Reason::Malformed, format!("signed payload type is not {IN_TOTO_PAYLOAD_TYPE}")));
+        return Err(fail(
+            Reason::Malformed,
+            format!("signed payload type is not {IN_TOTO_PAYLOAD_TYPE}"),
+        ));
     }
-    let statement = Statement::from_json(&body).map_err(|e| fail(Reason::Malformed, e.to_string()))?;
+    let statement =
+        Statement::from_json(&body).map_err(|e| fail(Reason::Malformed, e.to_string()))?;
     let accepted = Accepted {
         key_id: id,
         key_label: trusted.label.clone(),
         key_max_level: trusted.max_level,
         claims: statement.claims.clone(),
     };
-    let with = |reason, message: String| Failure { reason, message, partial: Some(accepted.clone()) };
+    let with = |reason, message: String| Failure {
+        reason,
+        message,
+        partial: Some(accepted.clone()),
+    };
     // 4. About these bytes.
     if statement.digest != digest {
         return Err(with(
             Reason::SignatureInvalid,
-            format!("signature is for {} but the component is {digest}", statement.digest),
+            format!(
+                "signature is for {} but the component is {digest}",
+                statement.digest
+            ),
         ));
     }
     // 5-7. Key standing and time.
@@ -325,17 +373,26 @@ fn check_signature(
     }
     if let Some(nb) = trusted.not_before {
         if now < nb {
-            return Err(with(Reason::KeyExpired, format!("key {id} is not valid before {}", rfc3339(nb))));
+            return Err(with(
+                Reason::KeyExpired,
+                format!("key {id} is not valid before {}", rfc3339(nb)),
+            ));
         }
     }
     if let Some(na) = trusted.not_after {
         if now > na {
-            return Err(with(Reason::KeyExpired, format!("key {id} expired at {}", rfc3339(na))));
+            return Err(with(
+                Reason::KeyExpired,
+                format!("key {id} expired at {}", rfc3339(na)),
+            ));
         }
     }
     if let Some(exp) = statement.claims.expires_at {
         if now >= exp {
-            return Err(with(Reason::SignatureExpired, format!("signature expired at {}", rfc3339(exp))));
+            return Err(with(
+                Reason::SignatureExpired,
+                format!("signature expired at {}", rfc3339(exp)),
+            ));
         }
     }
     // 8. Within the key's cap.

@@ -30,15 +30,22 @@ fn dsse_specification_p256_known_answer_vector() {
     let d_dec = "97358161215184420915383655311931858321456579547487070936769975997791359926199";
     let key = SigningKey::from_secret_bytes(&decimal_to_be32(d_dec)).unwrap();
     let message = pae("http://example.com/HelloWorld", b"hello world");
-    assert_eq!(message, b"DSSEv1 29 http://example.com/HelloWorld 11 hello world");
+    assert_eq!(
+        message,
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+    );
     let sig = key.sign(&message);
     assert_eq!(
         encode_base64(&sig),
         "A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="
     );
     // The public key in the vector (decimal X, Y) verifies it.
-    let x = decimal_to_be32("46950820868899156662930047687818585632848591499744589407958293238635476079160");
-    let y = decimal_to_be32("5640078356564379163099075877009565129882514886557779369047442380624545832820");
+    let x = decimal_to_be32(
+        "46950820868899156662930047687818585632848591499744589407958293238635476079160",
+    );
+    let y = decimal_to_be32(
+        "5640078356564379163099075877009565129882514886557779369047442380624545832820",
+    );
     let jwk = gfx_trust::key::Jwk {
         kty: "EC".into(),
         crv: "P-256".into(),
@@ -86,7 +93,10 @@ fn a_signed_component_verifies_at_its_claimed_level() {
     let ring = keyring(&[(&k, TrustLevel::EnterpriseTrusted)]);
     let v = verdict(&signed(&k, TrustLevel::PublisherSigned), &ring);
     assert!(v.verified, "{v:?}");
-    assert_eq!((v.level, v.reason), (TrustLevel::PublisherSigned, Reason::Verified));
+    assert_eq!(
+        (v.level, v.reason),
+        (TrustLevel::PublisherSigned, Reason::Verified)
+    );
     assert_eq!(v.digest, Some(gfx_trust::Digest::of(&component())));
 }
 
@@ -114,7 +124,10 @@ fn truncation_at_any_section_boundary_never_verifies() {
     }
     // Inside the signature section itself: structure error.
     let sig = c.signature_section.unwrap();
-    assert_eq!(verdict(&file[..sig.end - 1], &ring).reason, Reason::Malformed);
+    assert_eq!(
+        verdict(&file[..sig.end - 1], &ring).reason,
+        Reason::Malformed
+    );
 }
 
 #[test]
@@ -139,12 +152,19 @@ fn signature_section_moved_or_duplicated_is_malformed() {
     moved.extend_from_slice(&file[sig.clone()]);
     let v = verdict(&moved, &ring);
     assert_eq!(v.reason, Reason::Malformed);
-    assert!(v.message.contains("only valid as the first section"), "{}", v.message);
+    assert!(
+        v.message.contains("only valid as the first section"),
+        "{}",
+        v.message
+    );
     // duplicated
     let mut dup = file.clone();
     dup.extend_from_slice(&file[sig]);
     assert_eq!(verdict(&dup, &ring).reason, Reason::Malformed);
-    assert!(matches!(Container::parse(&dup), Err(ContainerError::SignatureMisplaced { .. })));
+    assert!(matches!(
+        Container::parse(&dup),
+        Err(ContainerError::SignatureMisplaced { .. })
+    ));
 }
 
 #[test]
@@ -153,7 +173,10 @@ fn level_beyond_the_keys_cap_is_untrusted() {
     let ring = keyring(&[(&k, TrustLevel::CommunityVerified)]);
     let v = verdict(&signed(&k, TrustLevel::EnterpriseTrusted), &ring);
     assert!(!v.verified);
-    assert_eq!((v.level, v.reason), (TrustLevel::Untrusted, Reason::LevelExceedsKey));
+    assert_eq!(
+        (v.level, v.reason),
+        (TrustLevel::Untrusted, Reason::LevelExceedsKey)
+    );
 }
 
 #[test]
@@ -163,7 +186,8 @@ fn metadata_swapped_between_two_signed_components_never_verifies() {
     let a = signed(&k, TrustLevel::PublisherSigned);
     let mut other = component();
     other.extend_from_slice(&[0x00, 0x02, 0x01, b'b']);
-    let b = gfx_trust::sign::sign(&other, &k, claims(TrustLevel::CommunityVerified), "b.wasm").unwrap();
+    let b =
+        gfx_trust::sign::sign(&other, &k, claims(TrustLevel::CommunityVerified), "b.wasm").unwrap();
     // Put a's signature section onto b's bytes.
     let swapped = with_envelopes(&b, &envelopes(&a));
     let v = verdict(&swapped, &ring);
@@ -176,7 +200,10 @@ fn metadata_swapped_between_two_signed_components_never_verifies() {
 fn expired_and_not_yet_valid_keys_are_untrusted() {
     let k = key(1);
     let file = signed(&k, TrustLevel::PublisherSigned);
-    let mut doc = KeyringDoc { keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)], ..KeyringDoc::default() };
+    let mut doc = KeyringDoc {
+        keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)],
+        ..KeyringDoc::default()
+    };
     doc.keys[0].not_after = Some(now() - Duration::days(1));
     let v = verdict(&file, &Keyring::from_doc(&doc).unwrap());
     assert_eq!(v.reason, Reason::KeyExpired);
@@ -200,21 +227,36 @@ fn expired_signature_is_untrusted() {
 #[test]
 fn revoked_key_is_untrusted() {
     let k = key(1);
-    let mut doc = KeyringDoc { keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)], ..KeyringDoc::default() };
+    let mut doc = KeyringDoc {
+        keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)],
+        ..KeyringDoc::default()
+    };
     doc.revoked.push(k.public_key().id().to_string());
-    let v = verdict(&signed(&k, TrustLevel::PublisherSigned), &Keyring::from_doc(&doc).unwrap());
-    assert_eq!((v.level, v.reason), (TrustLevel::Untrusted, Reason::KeyRevoked));
+    let v = verdict(
+        &signed(&k, TrustLevel::PublisherSigned),
+        &Keyring::from_doc(&doc).unwrap(),
+    );
+    assert_eq!(
+        (v.level, v.reason),
+        (TrustLevel::Untrusted, Reason::KeyRevoked)
+    );
 }
 
 #[test]
 fn keyring_rollback_is_refused() {
     let k = key(1);
-    let mut doc = KeyringDoc { keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)], ..KeyringDoc::default() };
+    let mut doc = KeyringDoc {
+        keys: vec![entry(&k, TrustLevel::EnterpriseTrusted)],
+        ..KeyringDoc::default()
+    };
     doc.sequence = 7;
     let ring = Keyring::from_doc(&doc).unwrap();
     assert!(ring.check_not_rollback(7).is_ok());
     assert!(ring.check_not_rollback(3).is_ok());
-    assert_eq!(ring.check_not_rollback(8), Err(KeyringError::Rollback { found: 7, seen: 8 }));
+    assert_eq!(
+        ring.check_not_rollback(8),
+        Err(KeyringError::Rollback { found: 7, seen: 8 })
+    );
 }
 
 #[test]
@@ -227,21 +269,38 @@ fn one_key_twice_even_as_r_and_n_minus_s_counts_once() {
     let malleated = negate_s(&sig);
     assert_ne!(malleated, sig);
     let first = envs[0].signatures[0].clone();
-    envs[0].signatures.push(EnvelopeSignature { keyid: first.keyid.clone(), sig: encode_base64(&malleated) });
+    envs[0].signatures.push(EnvelopeSignature {
+        keyid: first.keyid.clone(),
+        sig: encode_base64(&malleated),
+    });
     envs[0].signatures.push(first);
     let v = verdict(&with_envelopes(&file, &envs), &ring);
     assert!(v.verified);
-    assert_eq!(v.signatures.iter().filter(|s| s.reason == Reason::Verified).count(), 3);
+    assert_eq!(
+        v.signatures
+            .iter()
+            .filter(|s| s.reason == Reason::Verified)
+            .count(),
+        3
+    );
     assert_eq!(v.distinct_keys, 1);
 }
 
 #[test]
 fn two_distinct_keys_count_twice() {
     let (a, b) = (key(1), key(2));
-    let ring = keyring(&[(&a, TrustLevel::EnterpriseTrusted), (&b, TrustLevel::EnterpriseTrusted)]);
+    let ring = keyring(&[
+        (&a, TrustLevel::EnterpriseTrusted),
+        (&b, TrustLevel::EnterpriseTrusted),
+    ]);
     let once = signed(&a, TrustLevel::PublisherSigned);
-    let twice = gfx_trust::sign::sign(&once, &b, claims(TrustLevel::PublisherSigned), "demo.wasm").unwrap();
-    assert_eq!(envelopes(&twice).len(), 1, "same claims co-sign one envelope");
+    let twice =
+        gfx_trust::sign::sign(&once, &b, claims(TrustLevel::PublisherSigned), "demo.wasm").unwrap();
+    assert_eq!(
+        envelopes(&twice).len(),
+        1,
+        "same claims co-sign one envelope"
+    );
     let v = verdict(&twice, &ring);
     assert_eq!(v.distinct_keys, 2);
 }
@@ -249,7 +308,8 @@ fn two_distinct_keys_count_twice() {
 /// (r, s) -> (r, n - s): the other valid encoding of the same ECDSA signature.
 fn negate_s(sig: &[u8]) -> Vec<u8> {
     // n of P-256, big-endian.
-    let n = hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551").unwrap();
+    let n =
+        hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551").unwrap();
     let s = &sig[32..];
     let mut out = sig[..32].to_vec();
     let mut res = [0u8; 32];
@@ -287,10 +347,19 @@ fn unknown_key_id_or_algorithm_is_ignored() {
     let v = verdict(&by_stranger, &ring);
     assert_eq!(v.reason, Reason::KeyUnknown);
     // A stranger's signature next to a good one does not spoil it.
-    let both = gfx_trust::sign::sign(&by_stranger, &good, claims(TrustLevel::PublisherSigned), "demo.wasm").unwrap();
+    let both = gfx_trust::sign::sign(
+        &by_stranger,
+        &good,
+        claims(TrustLevel::PublisherSigned),
+        "demo.wasm",
+    )
+    .unwrap();
     assert!(verdict(&both, &ring).verified);
     // A keyring entry with an unknown algorithm is skipped, not fatal.
-    let mut doc = KeyringDoc { keys: vec![entry(&good, TrustLevel::EnterpriseTrusted)], ..KeyringDoc::default() };
+    let mut doc = KeyringDoc {
+        keys: vec![entry(&good, TrustLevel::EnterpriseTrusted)],
+        ..KeyringDoc::default()
+    };
     let mut foreign = entry(&stranger, TrustLevel::EnterpriseTrusted);
     foreign.algorithm = "ml-dsa-65".into();
     doc.keys.push(foreign);
@@ -310,7 +379,10 @@ fn non_minimal_leb_in_the_signature_section_is_malformed() {
     // count 1 encoded as 0x81 0x00
     let mut bad = vec![payload[0], 0x81, 0x00];
     bad.extend_from_slice(&payload[2..]);
-    let v = verdict(&container::with_signature_payload(&component(), &bad).unwrap(), &ring);
+    let v = verdict(
+        &container::with_signature_payload(&component(), &bad).unwrap(),
+        &ring,
+    );
     assert_eq!(v.reason, Reason::Malformed);
     // section size itself non-minimal
     let sig = c.signature_section.unwrap();
@@ -328,7 +400,13 @@ fn leb_len(b: &[u8]) -> usize {
 }
 
 fn padded_leb(v: u32) -> Vec<u8> {
-    vec![(v & 0x7f) as u8 | 0x80, ((v >> 7) & 0x7f) as u8 | 0x80, ((v >> 14) & 0x7f) as u8 | 0x80, ((v >> 21) & 0x7f) as u8 | 0x80, (v >> 28) as u8]
+    vec![
+        (v & 0x7f) as u8 | 0x80,
+        ((v >> 7) & 0x7f) as u8 | 0x80,
+        ((v >> 14) & 0x7f) as u8 | 0x80,
+        ((v >> 21) & 0x7f) as u8 | 0x80,
+        (v >> 28) as u8,
+    ]
 }
 
 #[test]
@@ -339,7 +417,10 @@ fn trailing_bytes_after_envelopes_are_malformed() {
     let c = Container::parse(&file).unwrap();
     let mut payload = file[c.signature_payload.unwrap()].to_vec();
     payload.push(0);
-    let v = verdict(&container::with_signature_payload(&component(), &payload).unwrap(), &ring);
+    let v = verdict(
+        &container::with_signature_payload(&component(), &payload).unwrap(),
+        &ring,
+    );
     assert_eq!(v.reason, Reason::Malformed);
     assert!(v.message.contains("trailing"), "{}", v.message);
 }
@@ -349,7 +430,10 @@ fn oversized_counts_are_malformed() {
     let ring = keyring(&[(&key(1), TrustLevel::EnterpriseTrusted)]);
     let mut payload = vec![1u8];
     gfx_trust::leb::write_u32(&mut payload, u32::MAX);
-    let v = verdict(&container::with_signature_payload(&component(), &payload).unwrap(), &ring);
+    let v = verdict(
+        &container::with_signature_payload(&component(), &payload).unwrap(),
+        &ring,
+    );
     assert_eq!(v.reason, Reason::Malformed);
     // A section claiming more bytes than the file has.
     let mut file = component();
@@ -363,7 +447,10 @@ fn stripped_signature_is_untrusted() {
     let ring = keyring(&[(&k, TrustLevel::EnterpriseTrusted)]);
     let stripped = container::strip_signature(&signed(&k, TrustLevel::PublisherSigned)).unwrap();
     let v = verdict(&stripped, &ring);
-    assert_eq!((v.level, v.reason), (TrustLevel::Untrusted, Reason::Unsigned));
+    assert_eq!(
+        (v.level, v.reason),
+        (TrustLevel::Untrusted, Reason::Unsigned)
+    );
 }
 
 #[test]
@@ -377,7 +464,8 @@ fn our_section_name_inside_a_nested_module_is_just_content() {
     gfx_trust::leb::write_u32(&mut file, nested.len() as u32);
     file.extend_from_slice(&nested);
     let k = key(1);
-    let signed = gfx_trust::sign::sign(&file, &k, claims(TrustLevel::PublisherSigned), "n").unwrap();
+    let signed =
+        gfx_trust::sign::sign(&file, &k, claims(TrustLevel::PublisherSigned), "n").unwrap();
     assert!(verdict(&signed, &keyring(&[(&k, TrustLevel::EnterpriseTrusted)])).verified);
     let _ = SIGNATURE_SECTION;
 }
@@ -386,7 +474,8 @@ fn our_section_name_inside_a_nested_module_is_just_content() {
 fn signing_twice_with_the_same_key_and_claims_changes_nothing() {
     let k = key(1);
     let once = signed(&k, TrustLevel::PublisherSigned);
-    let twice = gfx_trust::sign::sign(&once, &k, claims(TrustLevel::PublisherSigned), "demo.wasm").unwrap();
+    let twice =
+        gfx_trust::sign::sign(&once, &k, claims(TrustLevel::PublisherSigned), "demo.wasm").unwrap();
     assert_eq!(once, twice);
 }
 
@@ -394,7 +483,13 @@ fn signing_twice_with_the_same_key_and_claims_changes_nothing() {
 fn signing_keeps_existing_signatures() {
     let (a, b) = (key(1), key(2));
     let once = signed(&a, TrustLevel::PublisherSigned);
-    let twice = gfx_trust::sign::sign(&once, &b, claims(TrustLevel::CommunityVerified), "demo.wasm").unwrap();
+    let twice = gfx_trust::sign::sign(
+        &once,
+        &b,
+        claims(TrustLevel::CommunityVerified),
+        "demo.wasm",
+    )
+    .unwrap();
     assert_eq!(envelopes(&twice).len(), 2);
     // Either key alone verifies its own claim.
     let v = verdict(&twice, &keyring(&[(&a, TrustLevel::EnterpriseTrusted)]));

@@ -18,9 +18,13 @@ use crate::files;
 fn signed_envelopes(file: &Path, bytes: &[u8]) -> Result<(Container, Vec<Envelope>), CliError> {
     let c = Container::parse(bytes).map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let Some(range) = c.signature_payload.clone() else {
-        return Err(CliError::Refused(format!("{} is not signed", file.display())));
+        return Err(CliError::Refused(format!(
+            "{} is not signed",
+            file.display()
+        )));
     };
-    let envs = section::decode(&bytes[range]).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let envs =
+        section::decode(&bytes[range]).map_err(|e| usage(format!("{}: {e}", file.display())))?;
     Ok((c, envs))
 }
 
@@ -29,7 +33,10 @@ pub fn export_dsse(file: &Path, index: usize) -> Result<ExitCode, CliError> {
     let bytes = files::read(file)?;
     let (_, envs) = signed_envelopes(file, &bytes)?;
     let Some(env) = envs.get(index) else {
-        return Err(usage(format!("--index {index}: the file has {} envelope(s)", envs.len())));
+        return Err(usage(format!(
+            "--index {index}: the file has {} envelope(s)",
+            envs.len()
+        )));
     };
     println!("{}", env.to_json());
     if envs.len() > 1 {
@@ -42,11 +49,19 @@ pub fn export_dsse(file: &Path, index: usize) -> Result<ExitCode, CliError> {
 pub fn detach(input: &Path, output: &Path, signature: &Path) -> Result<ExitCode, CliError> {
     let bytes = files::read(input)?;
     let (c, _) = signed_envelopes(input, &bytes)?;
-    let payload = c.signature_payload.clone().map(|r| bytes[r].to_vec()).unwrap_or_default();
+    let payload = c
+        .signature_payload
+        .clone()
+        .map(|r| bytes[r].to_vec())
+        .unwrap_or_default();
     files::write(signature, &payload, false)?;
     files::write(output, &c.unsigned_bytes(&bytes), false)?;
     println!("digest: {}", c.digest(&bytes));
-    eprintln!("wrote {} (unsigned) and {} (signature)", output.display(), signature.display());
+    eprintln!(
+        "wrote {} (unsigned) and {} (signature)",
+        output.display(),
+        signature.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,8 +69,12 @@ pub fn detach(input: &Path, output: &Path, signature: &Path) -> Result<ExitCode,
 pub fn attach(input: &Path, signature: &Path, output: &Path) -> Result<ExitCode, CliError> {
     let bytes = files::read(input)?;
     let sig = files::read(signature)?;
-    let incoming = if sig.first().is_some_and(|b| b.is_ascii_whitespace() || *b == b'{') {
-        vec![Envelope::from_json(&sig).map_err(|e| usage(format!("{}: {e}", signature.display())))?]
+    let incoming = if sig
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'{')
+    {
+        vec![Envelope::from_json(&sig)
+            .map_err(|e| usage(format!("{}: {e}", signature.display())))?]
     } else {
         section::decode(&sig).map_err(|e| usage(format!("{}: {e}", signature.display())))?
     };
@@ -75,7 +94,9 @@ pub fn attach(input: &Path, signature: &Path, output: &Path) -> Result<ExitCode,
         }
     }
     let mut envs = match c.signature_payload.clone() {
-        Some(r) => section::decode(&bytes[r]).map_err(|e| usage(format!("{}: {e}", input.display())))?,
+        Some(r) => {
+            section::decode(&bytes[r]).map_err(|e| usage(format!("{}: {e}", input.display())))?
+        }
         None => Vec::new(),
     };
     for env in incoming {
@@ -84,7 +105,10 @@ pub fn attach(input: &Path, signature: &Path, output: &Path) -> Result<ExitCode,
         }
     }
     if envs.len() > section::MAX_ENVELOPES {
-        return Err(CliError::Refused(format!("more than {} envelopes", section::MAX_ENVELOPES)));
+        return Err(CliError::Refused(format!(
+            "more than {} envelopes",
+            section::MAX_ENVELOPES
+        )));
     }
     let out = container::with_signature_payload(&bytes, &section::encode(&envs)).map_err(usage)?;
     files::write(output, &out, false)?;

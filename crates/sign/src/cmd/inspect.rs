@@ -36,7 +36,9 @@ fn section_name(id: u8) -> &'static str {
 
 /// Unverified claims from every signature in the section.
 fn claims(bytes: &[u8], container: &Container) -> Result<Vec<Value>, String> {
-    let Some(range) = container.signature_payload.clone() else { return Ok(Vec::new()) };
+    let Some(range) = container.signature_payload.clone() else {
+        return Ok(Vec::new());
+    };
     let envelopes = section::decode(&bytes[range]).map_err(|e| e.to_string())?;
     Ok(envelopes
         .iter()
@@ -66,7 +68,8 @@ fn claims(bytes: &[u8], container: &Container) -> Result<Vec<Value>, String> {
 /// Prints what is in the file.
 pub fn inspect(file: &Path, as_json: bool) -> Result<ExitCode, CliError> {
     let bytes = files::read(file)?;
-    let container = Container::parse(&bytes).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let container =
+        Container::parse(&bytes).map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let digest = container.digest(&bytes);
     let component = container.kind == gfx_trust::container::Kind::Component;
     let sections: Vec<Value> = container
@@ -113,14 +116,26 @@ pub fn inspect(file: &Path, as_json: bool) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    println!("{} ({:?}, {} bytes)", file.display(), container.kind, bytes.len());
+    println!(
+        "{} ({:?}, {} bytes)",
+        file.display(),
+        container.kind,
+        bytes.len()
+    );
     println!("digest: {digest}");
     println!("sections:");
     for s in &sections {
-        let name = s["name"].as_str().map(|n| format!(" \"{n}\"")).unwrap_or_default();
+        let name = s["name"]
+            .as_str()
+            .map(|n| format!(" \"{n}\""))
+            .unwrap_or_default();
         println!(
             "  {:>3}  {:<14} {:>10} bytes @ {}{}",
-            s["index"], s["kind"].as_str().unwrap_or("?"), s["size"], s["offset"], name
+            s["index"],
+            s["kind"].as_str().unwrap_or("?"),
+            s["size"],
+            s["offset"],
+            name
         );
     }
     match claims {

@@ -48,7 +48,11 @@ pub fn keygen(out: &Path, force: bool, json: bool) -> Result<ExitCode, CliError>
         }));
     } else {
         println!("{id}");
-        eprintln!("wrote {} (private, keep it secret) and {}", out.display(), public.display());
+        eprintln!(
+            "wrote {} (private, keep it secret) and {}",
+            out.display(),
+            public.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

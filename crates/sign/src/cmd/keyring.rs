@@ -16,7 +16,8 @@ use crate::files;
 /// Reads and validates a keyring document.
 pub fn load(path: &Path) -> Result<(KeyringDoc, Keyring), CliError> {
     let bytes = files::read(path)?;
-    let doc = KeyringDoc::from_json(&bytes).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let doc =
+        KeyringDoc::from_json(&bytes).map_err(|e| usage(format!("{}: {e}", path.display())))?;
     let ring = Keyring::from_doc(&doc).map_err(|e| usage(format!("{}: {e}", path.display())))?;
     Ok((doc, ring))
 }
@@ -53,10 +54,21 @@ pub fn keyring_add(a: KeyringAdd<'_>) -> Result<ExitCode, CliError> {
         )));
     }
     let key = PublicKey::from_pem(&pem).map_err(|e| usage(format!("{}: {e}", a.key.display())))?;
-    let mut doc = if a.keyring.exists() { load(a.keyring)?.0 } else { KeyringDoc::default() };
+    let mut doc = if a.keyring.exists() {
+        load(a.keyring)?.0
+    } else {
+        KeyringDoc::default()
+    };
     let id = key.id();
-    if doc.keys.iter().any(|k| k.key_id.as_deref() == Some(&id.to_string())) {
-        return Err(CliError::Refused(format!("key {id} is already in {}", a.keyring.display())));
+    if doc
+        .keys
+        .iter()
+        .any(|k| k.key_id.as_deref() == Some(&id.to_string()))
+    {
+        return Err(CliError::Refused(format!(
+            "key {id} is already in {}",
+            a.keyring.display()
+        )));
     }
     doc.keys.push(KeyEntryDoc {
         key_id: Some(id.to_string()),
@@ -97,7 +109,11 @@ pub fn keyring_revoke(path: &Path, key_id: &str) -> Result<ExitCode, CliError> {
     doc.revoked.push(id.to_string());
     doc.sequence += 1;
     save(path, &doc)?;
-    eprintln!("revoked {id} in {} (sequence {})", path.display(), doc.sequence);
+    eprintln!(
+        "revoked {id} in {} (sequence {})",
+        path.display(),
+        doc.sequence
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -162,7 +178,10 @@ pub fn keyring_list(path: &Path, json: bool) -> Result<ExitCode, CliError> {
         println!("    status:    {}", status(&ring, k, now));
     }
     for i in ring.ignored() {
-        println!("  keys[{}]: ignored (unknown algorithm {})", i.index, i.algorithm);
+        println!(
+            "  keys[{}]: ignored (unknown algorithm {})",
+            i.index, i.algorithm
+        );
     }
     let revoked: Vec<String> = ring.revoked().map(|id| id.to_string()).collect();
     if !revoked.is_empty() {

@@ -41,7 +41,9 @@ pub fn sign(r: SignRequest<'_>) -> Result<ExitCode, CliError> {
     let key = SigningKey::from_pem(&pem).map_err(|e| usage(format!("{}: {e}", r.key.display())))?;
     let bytes = files::read(r.input)?;
     // Truncate to whole seconds: statements carry RFC 3339 seconds.
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let claims = Claims {
         level: r.level,
         signer: r.signer,
@@ -74,7 +76,10 @@ pub fn sign(r: SignRequest<'_>) -> Result<ExitCode, CliError> {
         println!("signed {} -> {}", r.input.display(), r.output.display());
         println!("digest: {digest}");
         println!("key id: {id}");
-        println!("level:  {} (claimed; capped by the verifier's keyring)", r.level);
+        println!(
+            "level:  {} (claimed; capped by the verifier's keyring)",
+            r.level
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,7 +48,12 @@ pub fn verdict_json(v: &Verdict) -> serde_json::Value {
 }
 
 /// Verifies a file; exit 0 if verified, 1 if not.
-pub fn verify(keyring: &Path, file: &Path, json: bool, at: Option<OffsetDateTime>) -> Result<ExitCode, CliError> {
+pub fn verify(
+    keyring: &Path,
+    file: &Path,
+    json: bool,
+    at: Option<OffsetDateTime>,
+) -> Result<ExitCode, CliError> {
     let (_, ring) = super::keyring::load(keyring)?;
     let bytes = files::read(file)?;
     let now = at.unwrap_or_else(OffsetDateTime::now_utc);
@@ -59,15 +64,33 @@ pub fn verify(keyring: &Path, file: &Path, json: bool, at: Option<OffsetDateTime
         let a = v.accepted.as_ref();
         println!("verified: yes");
         println!("level:    {}", v.level);
-        println!("signer:   {}", a.map(|a| a.claims.signer.as_str()).unwrap_or("-"));
-        println!("key id:   {}", a.map(|a| a.key_id.to_string()).unwrap_or_default());
-        println!("digest:   {}", v.digest.map(|d| d.to_string()).unwrap_or_default());
+        println!(
+            "signer:   {}",
+            a.map(|a| a.claims.signer.as_str()).unwrap_or("-")
+        );
+        println!(
+            "key id:   {}",
+            a.map(|a| a.key_id.to_string()).unwrap_or_default()
+        );
+        println!(
+            "digest:   {}",
+            v.digest.map(|d| d.to_string()).unwrap_or_default()
+        );
     } else {
         println!("verified: no");
         println!("reason:   {}", v.reason);
         println!("level:    {}", v.level);
-        println!("digest:   {}", v.digest.map(|d| d.to_string()).unwrap_or_else(|| "-".into()));
+        println!(
+            "digest:   {}",
+            v.digest
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into())
+        );
         eprintln!("{}: {}", file.display(), v.message);
     }
-    Ok(if v.verified { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if v.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

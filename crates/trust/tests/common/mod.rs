@@ -59,7 +59,10 @@ pub fn entry(key: &SigningKey, max: TrustLevel) -> KeyEntryDoc {
 
 /// A keyring trusting `keys` with their caps.
 pub fn keyring(keys: &[(&SigningKey, TrustLevel)]) -> Keyring {
-    let doc = KeyringDoc { keys: keys.iter().map(|(k, l)| entry(k, *l)).collect(), ..KeyringDoc::default() };
+    let doc = KeyringDoc {
+        keys: keys.iter().map(|(k, l)| entry(k, *l)).collect(),
+        ..KeyringDoc::default()
+    };
     Keyring::from_doc(&doc).expect("valid keyring")
 }
 
