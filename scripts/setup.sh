@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install what the build and the tests need and is missing. Idempotent; safe to run every time.
+#
+#   scripts/setup.sh
+#
+# - Debian packages (only when running as root, e.g. CI or a fresh container): openssl (the CLI's
+#   interoperability tests call it). Later issues add chromium, chromium-driver and
+#   mesa-vulkan-drivers here.
+# - rustup target wasm32-unknown-unknown (the trust core and the loader build for it).
+# - npm packages from package-lock.json, when package.json declares any.
+# - wasm-tools (pinned) is installed by scripts/build-guests.sh, which owns that pin.
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Debian packages we need, by the command that proves each is there.
+declare -A DEBIAN=( [openssl]=openssl )
+missing=()
+for cmd in "${!DEBIAN[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${DEBIAN[$cmd]}")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust with rustup" >&2; exit 1; }
+command -v node >/dev/null || { echo "setup: node not found: install Node.js 20 or newer" >&2; exit 1; }
+
+if command -v rustup >/dev/null; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+fi
+
+cd "$ROOT"
+if node -e 'const p=require("./package.json");process.exit(Object.keys({...p.dependencies,...p.devDependencies}).length?0:1)'; then
+  if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund
+  fi
+fi
