@@ -91,7 +91,8 @@ struct KeyringAddArgs {
     /// Public key: PEM SPKI (as `gfx-sign keygen` or `openssl pkey -pubout` write it).
     #[arg(long, value_name = "PUB.pem")]
     key: PathBuf,
-    /// Highest level this key may vouch for.
+    /// Highest level this key may vouch for: untrusted, community-verified, publisher-signed or
+    /// enterprise-trusted.
     #[arg(long, value_name = "LEVEL")]
     max_level: TrustLevel,
     /// Human-readable label (shown in consent dialogs and listings).
@@ -130,7 +131,8 @@ struct SignArgs {
     /// Private key (PKCS#8 or SEC1 PEM).
     #[arg(long, value_name = "KEY.pem")]
     key: PathBuf,
-    /// Trust level to claim (the verifier caps it at the key's max level).
+    /// Trust level to claim: untrusted, community-verified, publisher-signed or enterprise-trusted.
+    /// Verifiers accept it only up to the key's max level in their keyring.
     #[arg(long, value_name = "LEVEL")]
     level: TrustLevel,
     /// Who signs, as shown to users.
