@@ -26,6 +26,8 @@ pub mod container;
 pub mod decision;
 pub mod digest;
 pub mod dsse;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod inspect;
 pub mod key;
 pub mod keyring;
