@@ -29,6 +29,9 @@ cargo fmt --all --check
 log "trust core builds for wasm32-unknown-unknown"
 cargo build --locked -p gfx-trust --target wasm32-unknown-unknown
 
+log "fuzz targets still build (run them with cargo fuzz; see crates/trust/fuzz/README.md)"
+cargo check --locked --manifest-path crates/trust/fuzz/Cargo.toml --bins
+
 log "cargo test (workspace)"
 cargo test --locked --workspace 2>&1 | tee -a "$LOG"
 
