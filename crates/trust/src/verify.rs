@@ -226,7 +226,7 @@ pub fn verify_section(
                     format!("verified by {}", a.key_id),
                     Some(a),
                 ),
-                Err(f) => (f.reason, f.message, f.partial),
+                Err(f) => (f.reason, f.message, f.partial.map(|a| *a)),
             };
             checks.push(SignatureCheck {
                 envelope: e,
@@ -291,7 +291,7 @@ pub fn verify_section(
 struct Failure {
     reason: Reason,
     message: String,
-    partial: Option<Accepted>,
+    partial: Option<Box<Accepted>>,
 }
 
 fn fail(reason: Reason, message: impl Into<String>) -> Failure {
@@ -355,7 +355,7 @@ fn check_signature(
     let with = |reason, message: String| Failure {
         reason,
         message,
-        partial: Some(accepted.clone()),
+        partial: Some(Box::new(accepted.clone())),
     };
     // 4. About these bytes.
     if statement.digest != digest {
