@@ -26,6 +26,9 @@ log "formatting"
 cargo fmt --all --check
 (cd guests && cargo fmt --all --check)
 
+log "clippy (warnings are errors)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
 log "trust core builds for wasm32-unknown-unknown"
 cargo build --locked -p gfx-trust --target wasm32-unknown-unknown
 
