@@ -129,6 +129,11 @@ impl App {
         &self.device
     }
 
+    /// The surface, for its size and its input streams (`on-pointer-*`, `on-key-*`, `on-resize`).
+    pub fn surface(&self) -> &surface::Surface {
+        &self.surface
+    }
+
     /// The format the context was configured with (what a render pipeline must target).
     pub fn format(&self) -> GpuTextureFormat {
         self.format
