@@ -4,8 +4,8 @@
 #   scripts/setup.sh
 #
 # - Debian packages (only when running as root, e.g. CI or a fresh container): openssl (the CLI's
-#   interoperability tests call it). Later issues add chromium, chromium-driver and
-#   mesa-vulkan-drivers here.
+#   interoperability tests call it) and mesa-vulkan-drivers (lavapipe: the render server's Vulkan
+#   device where there is no GPU). Later issues add chromium and chromium-driver here.
 # - rustup target wasm32-unknown-unknown (the trust core and the loader build for it).
 # - npm packages from package-lock.json, when package.json declares any.
 # - wasm-tools (pinned) is installed by scripts/build-guests.sh, which owns that pin.
@@ -14,11 +14,13 @@ set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Debian packages we need, by the command that proves each is there.
-declare -A DEBIAN=( [openssl]=openssl )
+# Debian packages we need, each with the check that proves it is there.
+have_openssl() { command -v openssl >/dev/null 2>&1; }
+have_lavapipe() { compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null; }
+declare -A DEBIAN=( [openssl]=have_openssl [mesa-vulkan-drivers]=have_lavapipe )
 missing=()
-for cmd in "${!DEBIAN[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${DEBIAN[$cmd]}")
+for pkg in "${!DEBIAN[@]}"; do
+  "${DEBIAN[$pkg]}" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then

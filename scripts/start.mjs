@@ -1,24 +1,27 @@
 #!/usr/bin/env node
-// `npm start`: build everything, prepare the demo components and serve the demo page.
+// `npm start`: build everything, prepare the demo components, start the render server with them and
+// serve the demo page from it.
 //
-// 1. scripts/build.sh (tools in release mode, guest components).
-// 2. On first start, create demo keys in .demo/keys/ (never committed) and a keyring that trusts them:
-//    "Demo Enterprise" (cap enterprise-trusted) and "Demo Publisher" (cap publisher-signed).
-// 3. Sign the guests into .demo/components/: one trusted, one that needs consent, one unsigned and
-//    one tampered after signing, and record `gfx-sign verify --json` for each in .demo/manifest.json.
-// 4. Serve www/ at / and .demo/ at /demo/ on http://127.0.0.1:$PORT (default 8080).
-//
-// The render server (issue 3) and the browser loader (issue 4) join this script as they land.
+// 1. scripts/build.sh (tools and the render server in release mode, guest components).
+// 2. On first start, create demo keys in .demo/keys/ (never committed, never served) and a keyring
+//    that trusts them: "Demo Enterprise" (cap enterprise-trusted), "Demo Publisher" (cap
+//    publisher-signed).
+// 3. Sign the guests into www/demo/components/ (git-ignored): one trusted, one that needs consent,
+//    one unsigned, one tampered after signing; record `gfx-sign verify --json` for each in
+//    www/demo/manifest.json, next to the public keyring www/demo/keyring.json.
+// 4. Start gfx-render-server on http://$HOST:$PORT (default 127.0.0.1:8080) with that keyring and
+//    those components, serving www/ from the same origin. Ctrl-C stops it.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO = path.join(ROOT, '.demo');
+const DEMO = path.join(ROOT, 'www', 'demo');
+const KEYS = path.join(ROOT, '.demo', 'keys');
 const GFX_SIGN = path.join(ROOT, 'target', 'release', 'gfx-sign');
+const SERVER = path.join(ROOT, 'target', 'release', 'gfx-render-server');
 const PORT = Number(process.env.PORT ?? 8080);
 const HOST = process.env.HOST ?? '127.0.0.1';
 
@@ -35,15 +38,15 @@ function gfxSign(args, { allowFail = false } = {}) {
 }
 
 function prepareDemo() {
-  fs.mkdirSync(path.join(DEMO, 'keys'), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(KEYS, { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(DEMO, 'components'), { recursive: true });
   const keys = [
-    { file: 'keys/demo-enterprise.pem', cap: 'enterprise-trusted', label: 'Demo Enterprise' },
-    { file: 'keys/demo-publisher.pem', cap: 'publisher-signed', label: 'Demo Publisher' },
+    { file: path.join(KEYS, 'demo-enterprise.pem'), cap: 'enterprise-trusted', label: 'Demo Enterprise' },
+    { file: path.join(KEYS, 'demo-publisher.pem'), cap: 'publisher-signed', label: 'Demo Publisher' },
   ];
   for (const k of keys) {
-    if (!fs.existsSync(path.join(DEMO, k.file))) {
-      step(`creating demo key ${k.file} (first start)`);
+    if (!fs.existsSync(k.file)) {
+      step(`creating demo key ${path.relative(ROOT, k.file)} (first start)`);
       gfxSign(['keygen', '--out', k.file]);
     }
   }
@@ -83,30 +86,25 @@ function prepareDemo() {
   return manifest;
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml' };
-
-function serve() {
-  const roots = [['/demo/', path.join(DEMO, '')], ['/', path.join(ROOT, 'www', '')]];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    for (const [prefix, dir] of roots) {
-      if (!url.pathname.startsWith(prefix)) continue;
-      let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
-      const file = path.resolve(dir, rel);
-      // Only files under the served directory, and never the demo's private keys.
-      if (!file.startsWith(dir) || file.includes(`${path.sep}keys${path.sep}`) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      fs.createReadStream(file).pipe(res);
-      return;
+function startServer() {
+  const args = ['--listen', `${HOST}:${PORT}`, '--keyring', path.join(DEMO, 'keyring.json'),
+    '--components', path.join(DEMO, 'components'), '--www', path.join(ROOT, 'www')];
+  step(`starting ${path.relative(ROOT, SERVER)} ${args.map((a) => path.isAbsolute(a) ? path.relative(ROOT, a) : a).join(' ')}`);
+  const child = spawn(SERVER, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, MESA_SHADER_CACHE_DIR: process.env.MESA_SHADER_CACHE_DIR ?? path.join(ROOT, 'target', 'mesa-shader-cache') },
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (chunk.includes('listening on')) {
+      console.error(`==> demo page: http://${HOST}:${PORT}/  (Ctrl-C to stop)`);
     }
   });
-  server.listen(PORT, HOST, () => {
-    console.error(`==> demo page: http://${HOST}:${PORT}/  (Ctrl-C to stop)`);
-  });
+  const stop = (signal) => child.kill(signal);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
 
 step('building (scripts/build.sh)');
@@ -115,4 +113,4 @@ step('preparing demo components in .demo/');
 for (const c of prepareDemo()) {
   console.error(`    ${c.id.padEnd(9)} ${c.verdict.level.padEnd(19)} ${c.verdict.reason}`);
 }
-serve();
+startServer();

@@ -1,0 +1,91 @@
+//! The render core on real guests and real lavapipe: exact pixels, isolation of hostile guests.
+
+mod common;
+
+use std::time::Duration;
+
+use gfx_render_server::render::host::GuestLimits;
+use gfx_render_server::render::{RenderEngine, RenderError, RunSpec};
+
+const FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn spec(width: u32, height: u32) -> RunSpec {
+    RunSpec {
+        width,
+        height,
+        limits: GuestLimits {
+            memory: 256 << 20,
+            cpu: Duration::from_secs(1),
+        },
+        label: "test".into(),
+    }
+}
+
+fn animated_clear_colour(n: u64) -> [u8; 4] {
+    let s = (16 * n % 256) as u8;
+    [s, 64, 255 - s, 255]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn animated_clear_frame_n_has_the_guest_formula_colour() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("animated-clear")).unwrap();
+    let mut run = engine.spawn(&component, spec(64, 48)).unwrap();
+    for n in 0..18u64 {
+        let frame = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap();
+        assert_eq!((frame.width, frame.height), (64, 48));
+        for (x, y) in [(0, 0), (63, 47), (32, 24)] {
+            assert_eq!(frame.pixel(x, y), Some(animated_clear_colour(n)), "frame {n} at ({x},{y})");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn triangle_is_red_in_the_centre_and_grey_in_the_corners() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("triangle")).unwrap();
+    let mut run = engine.spawn(&component, spec(128, 96)).unwrap();
+    let frame = run.nth_frame(2, FRAME_TIMEOUT).await.unwrap();
+    assert_eq!(frame.pixel(64, 48), Some([255, 0, 0, 255]));
+    for (x, y) in [(0, 0), (127, 0), (0, 95), (127, 95), (64, 10), (64, 90)] {
+        assert_eq!(frame.pixel(x, y), Some([26, 26, 26, 255]), "({x},{y})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_spinning_at_frame_five_ends_with_cpu_limit() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("hostile-spin")).unwrap();
+    let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
+    for n in 0..5 {
+        let frame = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap();
+        assert_eq!(frame.pixel(0, 0), Some(animated_clear_colour(n)));
+    }
+    let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
+    assert!(matches!(err, RenderError::CpuLimit { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guest_spinning_in_start_ends_with_cpu_limit() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("hostile-spin-in-start")).unwrap();
+    let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
+    let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
+    assert_eq!(err.code(), "cpu-limit", "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_memory_bomb_ends_with_memory_limit() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("hostile-memory-bomb")).unwrap();
+    let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
+    let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
+    assert_eq!(err.code(), "memory-limit", "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_does_not_compile() {
+    let engine = RenderEngine::new().unwrap();
+    let err = engine.compile(b"\0asm\x0d\0\x01\0garbage").unwrap_err();
+    assert_eq!(err.code(), "component-invalid");
+}
