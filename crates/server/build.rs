@@ -21,8 +21,7 @@ fn main() -> anyhow::Result<()> {
         .types
         .iter()
         .find(|(_, t)| {
-            t.name.as_deref() == Some("key")
-                && t.owner_interface_name(&resolve) == Some("surface")
+            t.name.as_deref() == Some("key") && t.owner_interface_name(&resolve) == Some("surface")
         })
         .ok_or_else(|| anyhow::anyhow!("no `key` enum in wasi-gfx:surface/surface"))?;
     let TypeDefKind::Enum(e) = &key.1.kind else {
@@ -35,11 +34,22 @@ fn main() -> anyhow::Result<()> {
          use surface_wasmtime::Key;\n    Some(match name {\n",
     );
     for case in &e.cases {
-        writeln!(out, "        {:?} => Key::{},", case.name, case.name.to_upper_camel_case())?;
+        writeln!(
+            out,
+            "        {:?} => Key::{},",
+            case.name,
+            case.name.to_upper_camel_case()
+        )?;
     }
     out.push_str("        _ => return None,\n    })\n}\n");
-    out.push_str(&format!("\n/// Number of key names.\npub(crate) const KEY_COUNT: usize = {};\n", e.cases.len()));
-    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("keys.rs"), out)?;
+    out.push_str(&format!(
+        "\n/// Number of key names.\npub(crate) const KEY_COUNT: usize = {};\n",
+        e.cases.len()
+    ));
+    std::fs::write(
+        PathBuf::from(std::env::var("OUT_DIR")?).join("keys.rs"),
+        out,
+    )?;
     Ok(())
 }
 

@@ -94,18 +94,27 @@ pub struct Server {
 impl Server {
     /// Builds the render core, registers the components directory, and binds the address.
     pub async fn bind(config: ServerConfig) -> Result<Server, StartError> {
-        let engine = Arc::new(tokio::task::spawn_blocking(RenderEngine::new).await.map_err(
-            |e| render::RenderError::Internal(format!("engine task: {e}")),
-        )??);
+        let engine = Arc::new(
+            tokio::task::spawn_blocking(RenderEngine::new)
+                .await
+                .map_err(|e| render::RenderError::Internal(format!("engine task: {e}")))??,
+        );
         let metrics = Arc::new(Metrics::new());
-        let registry = Arc::new(Registry::new(config.keyring, config.policy, config.defaults));
+        let registry = Arc::new(Registry::new(
+            config.keyring,
+            config.policy,
+            config.defaults,
+        ));
         if let Some(dir) = config.components.clone() {
             let (r, e) = (Arc::clone(&registry), Arc::clone(&engine));
             let d = dir.clone();
             let n = tokio::task::spawn_blocking(move || r.register_dir(&e, &d))
                 .await
                 .map_err(|e| render::RenderError::Internal(format!("registration task: {e}")))?
-                .map_err(|source| StartError::Components { path: dir.clone(), source })?;
+                .map_err(|source| StartError::Components {
+                    path: dir.clone(),
+                    source,
+                })?;
             tracing::info!(dir = %dir.display(), count = n, "components registered");
         }
         let sessions = Sessions::new(config.sessions, Arc::clone(&metrics));
@@ -120,17 +129,29 @@ impl Server {
             settings: Arc::new(config.http),
         };
         let app = http::router(state, config.www.as_deref());
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-        Ok(Server { listener, app, local_addr })
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        Ok(Server {
+            listener,
+            app,
+            local_addr,
+        })
     }
 
     /// Serves until `shutdown` resolves.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
         axum::serve(self.listener, self.app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -107,10 +107,8 @@ fn config(cli: Cli) -> Result<ServerConfig, String> {
         .iter()
         .map(|o| HeaderValue::from_str(o).map_err(|_| format!("invalid --cors-origin {o:?}")))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(dir) = &cli.www {
-        if !dir.is_dir() {
-            return Err(format!("--www {} is not a directory", dir.display()));
-        }
+    if let Some(dir) = cli.www.as_ref().filter(|d| !d.is_dir()) {
+        return Err(format!("--www {} is not a directory", dir.display()));
     }
     let max_component_bytes = usize::try_from(policy.complexity.max_component_bytes.0)
         .unwrap_or(usize::MAX)
@@ -144,12 +142,30 @@ fn config(cli: Cli) -> Result<ServerConfig, String> {
     })
 }
 
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "gfx_render_server=info,tower_http=warn,wgpu_core=warn,wgpu_hal=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "gfx_render_server=info,tower_http=warn,wgpu_core=warn,wgpu_hal=warn".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -170,12 +186,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let server = Server::bind(config).await?;
         // Scripts wait for this line (stdout) to know the server is up.
-        println!("gfx-render-server listening on http://{}", server.local_addr);
-        server
-            .serve(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        println!(
+            "gfx-render-server listening on http://{}",
+            server.local_addr
+        );
+        server.serve(shutdown_signal()).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

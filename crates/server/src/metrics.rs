@@ -57,17 +57,37 @@ impl Metrics {
         let sessions_started = Counter::default();
         let rejections = Family::<CodeLabel, Counter>::default();
         let guest_failures = Family::<CodeLabel, Counter>::default();
-        registry.register("frames_rendered", "Frames presented by guests and read back", frames.clone());
+        registry.register(
+            "frames_rendered",
+            "Frames presented by guests and read back",
+            frames.clone(),
+        );
         registry.register(
             "render_latency_seconds",
             "From asking for a frame to having it encoded",
             latency.clone(),
         );
-        registry.register("frame_cache_hits", "Frame requests answered from the cache", cache_hits.clone());
+        registry.register(
+            "frame_cache_hits",
+            "Frame requests answered from the cache",
+            cache_hits.clone(),
+        );
         registry.register("sessions_active", "Live sessions", sessions_active.clone());
-        registry.register("sessions_started", "Sessions opened", sessions_started.clone());
-        registry.register("rejections", "Requests refused, by error code", rejections.clone());
-        registry.register("guest_failures", "Guest runs that ended in an error, by code", guest_failures.clone());
+        registry.register(
+            "sessions_started",
+            "Sessions opened",
+            sessions_started.clone(),
+        );
+        registry.register(
+            "rejections",
+            "Requests refused, by error code",
+            rejections.clone(),
+        );
+        registry.register(
+            "guest_failures",
+            "Guest runs that ended in an error, by code",
+            guest_failures.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             frames,

@@ -154,7 +154,11 @@ impl Registry {
 
     /// Verifies, decides and compiles `bytes`, then registers them. CPU-heavy (compiles): call it
     /// off the async executor. Re-registering the same digest returns the existing entry.
-    pub fn register(&self, engine: &RenderEngine, bytes: &[u8]) -> Result<Arc<Registered>, ApiError> {
+    pub fn register(
+        &self,
+        engine: &RenderEngine,
+        bytes: &[u8],
+    ) -> Result<Arc<Registered>, ApiError> {
         let now = time::OffsetDateTime::now_utc();
         let verdict = gfx_trust::verify(bytes, &self.keyring, now);
         let Some(digest) = verdict.digest.as_ref().map(|d| d.to_string()) else {
@@ -166,21 +170,35 @@ impl Registry {
         // The same component may arrive unsigned and signed (the digest covers the unsigned
         // file): keep whichever copy earns the higher level.
         if let Some(existing) = self.get(&digest) {
-            let level = if verdict.verified { verdict.level } else { TrustLevel::Untrusted };
+            let level = if verdict.verified {
+                verdict.level
+            } else {
+                TrustLevel::Untrusted
+            };
             if level <= existing.decision.level {
                 return Ok(existing);
             }
         }
         let facts = gfx_trust::inspect::inspect(bytes).map_err(|e| {
-            ApiError::bad_request("component-invalid", format!("not a readable component: {e}"))
+            ApiError::bad_request(
+                "component-invalid",
+                format!("not a readable component: {e}"),
+            )
         })?;
-        let decision = gfx_trust::decide(&verdict, &self.policy, &facts, ClientFacts { webgpu: false });
+        let decision = gfx_trust::decide(
+            &verdict,
+            &self.policy,
+            &facts,
+            ClientFacts { webgpu: false },
+        );
         let client = self.policy.rule(decision.level).client.as_ref();
         let limits = GuestLimits {
             memory: client.map_or(self.defaults.memory, |c| c.memory.0),
             cpu: client.map_or(self.defaults.cpu, |c| Duration::from_millis(c.cpu.0)),
         };
-        let component = engine.compile(bytes).map_err(ApiError::from)?;
+        let component = engine
+            .compile(bytes)
+            .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
         let entry = Arc::new(Registered {
             digest: digest.clone(),
             verdict,
@@ -223,7 +241,9 @@ impl Registry {
                         tracing::warn!(path = %path.display(), digest = %r.digest, %level, reason = r.verdict.reason.code(), "registered as untrusted: {}", r.verdict.message);
                     }
                 }
-                Err(e) => tracing::warn!(path = %path.display(), code = e.code, "not registered: {}", e.message),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), code = e.code, "not registered: {}", e.message)
+                }
             }
         }
         Ok(count)

@@ -200,7 +200,7 @@ impl Sessions {
                 width,
                 height,
                 limits: component.limits,
-                label: format!("session {}", &id[..8]),
+                label: format!("session {}", id.get(..8).unwrap_or(&id)),
             },
         )?;
         let (inputs, run_events) = run.split();

@@ -25,18 +25,33 @@ fn server() -> &'static TestServer {
                 ("triangle.wasm", signed("triangle", level)),
                 ("input-echo.wasm", signed("input-echo", level)),
                 ("hostile-spin.wasm", signed("hostile-spin", level)),
-                ("hostile-spin-in-start.wasm", signed("hostile-spin-in-start", level)),
-                ("hostile-memory-bomb.wasm", signed("hostile-memory-bomb", level)),
+                (
+                    "hostile-spin-in-start.wasm",
+                    signed("hostile-spin-in-start", level),
+                ),
+                (
+                    "hostile-memory-bomb.wasm",
+                    signed("hostile-memory-bomb", level),
+                ),
                 ("tampered.wasm", tampered),
-                ("garbage.wasm", b"\0asm\x0d\0\x01\0this is not a component".to_vec()),
+                (
+                    "garbage.wasm",
+                    b"\0asm\x0d\0\x01\0this is not a component".to_vec(),
+                ),
             ],
             &[
-                "--token", TOKEN,
-                "--cpu-limit", "1s",
-                "--memory-limit", "64MiB",
-                "--frame-timeout", "30s",
-                "--max-frame-index", "100",
-                "--cors-origin", "http://allowed.example",
+                "--token",
+                TOKEN,
+                "--cpu-limit",
+                "1s",
+                "--memory-limit",
+                "64MiB",
+                "--frame-timeout",
+                "30s",
+                "--max-frame-index",
+                "100",
+                "--cors-origin",
+                "http://allowed.example",
             ],
         )
     })
@@ -56,8 +71,16 @@ fn get(url: &str) -> reqwest::blocking::Response {
 fn error_code(resp: reqwest::blocking::Response) -> (u16, String) {
     let status = resp.status().as_u16();
     let body: Value = resp.json().expect("a JSON error body");
-    let code = body["error"]["code"].as_str().expect("error.code").to_string();
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_string();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     (status, code)
 }
 
@@ -102,7 +125,11 @@ fn animated_clear_frame_n_has_the_guest_formula_colour() {
         let img = decode(&resp.bytes().unwrap());
         assert_eq!(img.dimensions(), (96, 64));
         for (x, y) in [(0, 0), (95, 63), (48, 32)] {
-            assert_eq!(img.get_pixel(x, y).0, animated_clear_colour(n), "frame {n} ({x},{y})");
+            assert_eq!(
+                img.get_pixel(x, y).0,
+                animated_clear_colour(n),
+                "frame {n} ({x},{y})"
+            );
         }
     }
 }
@@ -110,14 +137,26 @@ fn animated_clear_frame_n_has_the_guest_formula_colour() {
 #[test]
 fn triangle_centre_is_red_and_corners_grey_in_every_format() {
     for format in ["png", "webp"] {
-        let img = decode(&get(&frame_url("triangle", 200, 100, 0, format)).bytes().unwrap());
+        let img = decode(
+            &get(&frame_url("triangle", 200, 100, 0, format))
+                .bytes()
+                .unwrap(),
+        );
         assert_eq!(img.get_pixel(100, 50).0, [255, 0, 0, 255], "{format}");
         for (x, y) in [(0, 0), (199, 0), (0, 99), (199, 99)] {
-            assert_eq!(img.get_pixel(x, y).0, [26, 26, 26, 255], "{format} ({x},{y})");
+            assert_eq!(
+                img.get_pixel(x, y).0,
+                [26, 26, 26, 255],
+                "{format} ({x},{y})"
+            );
         }
     }
     // JPEG is lossy: close, not exact.
-    let img = decode(&get(&frame_url("triangle", 200, 100, 0, "jpeg")).bytes().unwrap());
+    let img = decode(
+        &get(&frame_url("triangle", 200, 100, 0, "jpeg"))
+            .bytes()
+            .unwrap(),
+    );
     let close = |a: [u8; 4], b: [u8; 4]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 8);
     assert!(close(img.get_pixel(100, 50).0, [255, 0, 0, 255]));
     assert!(close(img.get_pixel(2, 2).0, [26, 26, 26, 255]));
@@ -129,12 +168,19 @@ fn a_frame_is_byte_identical_immutable_and_has_an_etag() {
     let a = get(&url);
     assert_eq!(a.status(), 200);
     let etag = a.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(a.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        a.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let a = a.bytes().unwrap();
     let b = get(&url);
     assert_eq!(b.headers()["etag"].to_str().unwrap(), etag);
     assert_eq!(b.bytes().unwrap(), a);
-    let not_modified = client().get(&url).header("if-none-match", &etag).send().unwrap();
+    let not_modified = client()
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
     assert_eq!(not_modified.status(), 304);
     // Frame 19 has frame 3's colour (the cycle is 16 frames) and is rendered separately, not
     // served from the cache: the bytes are the same all the same.
@@ -172,7 +218,8 @@ fn requests_beyond_the_level_limits_are_refused_with_the_limit_named() {
 fn untrusted_components_beyond_the_complexity_gate_need_review() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.json");
-    let mut doc: Value = serde_json::from_str(include_str!("../../trust/policy/default.json")).unwrap();
+    let mut doc: Value =
+        serde_json::from_str(include_str!("../../trust/policy/default.json")).unwrap();
     doc["complexity"]["maxComponentBytes"] = json!("1KiB");
     std::fs::write(&policy, doc.to_string()).unwrap();
     let strict = TestServer::start(
@@ -192,18 +239,88 @@ fn untrusted_components_beyond_the_complexity_gate_need_review() {
 #[test]
 fn malformed_requests_get_a_json_error_with_a_code() {
     let cases: Vec<(reqwest::blocking::RequestBuilder, u16, &str)> = vec![
-        (client().get(server().url("/v1/components/sha256:00/frame?width=1&height=1")), 404, "unknown-component"),
-        (client().get(format!("{}/v1/components/{}/frame?width=x&height=1", server().base, digest("triangle"))), 400, "bad-query"),
-        (client().get(format!("{}/v1/components/{}/frame?height=1", server().base, digest("triangle"))), 400, "bad-query"),
-        (client().get(format!("{}/v1/components/{}/frame?width=1&height=1&evil=1", server().base, digest("triangle"))), 400, "bad-query"),
-        (client().post(server().url("/v1/sessions")).body("{not json"), 400, "bad-request"),
-        (client().post(server().url("/v1/sessions")).json(&json!({"digest": "x", "width": 1, "height": 1, "extra": 1})), 400, "bad-request"),
-        (client().post(server().url("/v1/sessions")).json(&json!({"digest": "sha256:00", "width": 1, "height": 1})), 404, "unknown-component"),
-        (client().post(server().url("/v1/sessions/nope/input")).json(&json!({"type": "pointer-move", "x": 1, "y": 1})), 404, "unknown-session"),
-        (client().get(server().url("/v1/sessions/nope/events")), 404, "unknown-session"),
-        (client().delete(server().url("/v1/sessions/nope")), 404, "unknown-session"),
-        (client().get(server().url("/no/such/thing")), 404, "not-found"),
-        (client().post(server().url("/v1/sessions")).body(vec![b'x'; 200 * 1024]), 400, "bad-request"),
+        (
+            client().get(server().url("/v1/components/sha256:00/frame?width=1&height=1")),
+            404,
+            "unknown-component",
+        ),
+        (
+            client().get(format!(
+                "{}/v1/components/{}/frame?width=x&height=1",
+                server().base,
+                digest("triangle")
+            )),
+            400,
+            "bad-query",
+        ),
+        (
+            client().get(format!(
+                "{}/v1/components/{}/frame?height=1",
+                server().base,
+                digest("triangle")
+            )),
+            400,
+            "bad-query",
+        ),
+        (
+            client().get(format!(
+                "{}/v1/components/{}/frame?width=1&height=1&evil=1",
+                server().base,
+                digest("triangle")
+            )),
+            400,
+            "bad-query",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions"))
+                .body("{not json"),
+            400,
+            "bad-request",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions"))
+                .json(&json!({"digest": "x", "width": 1, "height": 1, "extra": 1})),
+            400,
+            "bad-request",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions"))
+                .json(&json!({"digest": "sha256:00", "width": 1, "height": 1})),
+            404,
+            "unknown-component",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions/nope/input"))
+                .json(&json!({"type": "pointer-move", "x": 1, "y": 1})),
+            404,
+            "unknown-session",
+        ),
+        (
+            client().get(server().url("/v1/sessions/nope/events")),
+            404,
+            "unknown-session",
+        ),
+        (
+            client().delete(server().url("/v1/sessions/nope")),
+            404,
+            "unknown-session",
+        ),
+        (
+            client().get(server().url("/no/such/thing")),
+            404,
+            "not-found",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions"))
+                .body(vec![b'x'; 200 * 1024]),
+            400,
+            "bad-request",
+        ),
     ];
     for (req, status, code) in cases {
         let (s, c) = error_code(req.send().unwrap());
@@ -217,32 +334,60 @@ fn uploads_need_the_token_and_garbage_is_refused() {
     let url = server().url("/v1/components");
     let (s, c) = error_code(client().post(&url).body(guest("triangle")).send().unwrap());
     assert_eq!((s, c.as_str()), (401, "unauthorized"));
-    let (s, c) = error_code(client().post(&url).bearer_auth("wrong").body(guest("triangle")).send().unwrap());
+    let (s, c) = error_code(
+        client()
+            .post(&url)
+            .bearer_auth("wrong")
+            .body(guest("triangle"))
+            .send()
+            .unwrap(),
+    );
     assert_eq!((s, c.as_str()), (401, "unauthorized"));
     for garbage in [
         Vec::new(),
         b"hello".to_vec(),
-        b"\0asm\x01\0\0\0".to_vec(),                // a core module, not a component
+        b"\0asm\x01\0\0\0".to_vec(), // a core module, not a component
         b"\0asm\x0d\0\x01\0\xff\xff\xff\xff\x0f".to_vec(), // truncated section
         (0..100_000u32).map(|i| (i * 7919 % 251) as u8).collect(),
     ] {
-        let (s, c) = error_code(client().post(&url).bearer_auth(TOKEN).body(garbage).send().unwrap());
+        let (s, c) = error_code(
+            client()
+                .post(&url)
+                .bearer_auth(TOKEN)
+                .body(garbage)
+                .send()
+                .unwrap(),
+        );
         assert_eq!((s, c.as_str()), (400, "component-invalid"));
     }
     let too_big = vec![0u8; 40 << 20];
-    let resp = client().post(&url).bearer_auth(TOKEN).body(too_big).send().unwrap();
+    let resp = client()
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(too_big)
+        .send()
+        .unwrap();
     assert_eq!(error_code(resp), (413, "too-large".into()));
     // A real component uploads and renders: an unsigned triangle with an extra custom section
     // (so a digest of its own; registering never touches the components other tests use).
     let mut copy = guest("triangle");
     copy.extend_from_slice(&[0, 7, 6, b'u', b'p', b'l', b'o', b'a', b'd']);
-    let resp = client().post(&url).bearer_auth(TOKEN).body(copy).send().unwrap();
+    let resp = client()
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(copy)
+        .send()
+        .unwrap();
     assert_eq!(resp.status(), 201);
     let body: Value = resp.json().unwrap();
     assert_eq!(body["component"]["level"], "untrusted");
     assert_eq!(body["component"]["verification"], "unsigned");
     let d = body["component"]["digest"].as_str().unwrap();
-    let img = decode(&get(&server().url(&format!("/v1/components/{d}/frame?width=40&height=40"))).bytes().unwrap());
+    let img = decode(
+        &get(&server().url(&format!("/v1/components/{d}/frame?width=40&height=40")))
+            .bytes()
+            .unwrap(),
+    );
     assert_eq!(img.get_pixel(20, 20).0, [255, 0, 0, 255]);
     healthy();
 }
@@ -272,8 +417,14 @@ fn a_session_streams_frames_and_ends_on_delete() {
     }
     let latest = get(&server().url(&format!("/v1/sessions/{id}/frame")));
     assert_eq!(latest.status(), 200);
-    assert_eq!(decode(&latest.bytes().unwrap()).get_pixel(0, 0).0, [26, 26, 26, 255]);
-    let del = client().delete(server().url(&format!("/v1/sessions/{id}"))).send().unwrap();
+    assert_eq!(
+        decode(&latest.bytes().unwrap()).get_pixel(0, 0).0,
+        [26, 26, 26, 255]
+    );
+    let del = client()
+        .delete(server().url(&format!("/v1/sessions/{id}")))
+        .send()
+        .unwrap();
     assert_eq!(del.status(), 204);
     let end = loop {
         let e = events.next().expect("an end event");
@@ -285,7 +436,10 @@ fn a_session_streams_frames_and_ends_on_delete() {
     assert_eq!(end.data["code"], "stopped");
     let deadline = Instant::now() + Duration::from_secs(5);
     while get(&server().url(&format!("/v1/sessions/{id}"))).status() != 404 {
-        assert!(Instant::now() < deadline, "the session is gone after DELETE");
+        assert!(
+            Instant::now() < deadline,
+            "the session is gone after DELETE"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -297,7 +451,11 @@ fn input_reaches_the_guest() {
     let input = server().url(&format!("/v1/sessions/{id}/input"));
     let mut events = SseReader::open(&server().url(&format!("/v1/sessions/{id}/events")));
     let (_, first) = events.next_frame();
-    assert_eq!(first.get_pixel(20, 20).0, [26, 26, 26, 255], "no marker before input");
+    assert_eq!(
+        first.get_pixel(20, 20).0,
+        [26, 26, 26, 255],
+        "no marker before input"
+    );
     let resp = client()
         .post(&input)
         .json(&json!([{"type": "pointer-move", "x": 20.0, "y": 20.0}, {"type": "key-down", "key": "KeyA", "text": "a"}]))
@@ -309,30 +467,60 @@ fn input_reaches_the_guest() {
     loop {
         let (_, img) = events.next_frame();
         if img.get_pixel(20, 20).0 == [255, 255, 255, 255] {
-            assert_eq!(img.get_pixel(50, 50).0, [0, 0, 160, 255], "one key-down: palette[1]");
-            assert_eq!(img.get_pixel(11, 11).0, [0, 0, 160, 255], "outside the 16x16 marker");
+            assert_eq!(
+                img.get_pixel(50, 50).0,
+                [0, 0, 160, 255],
+                "one key-down: palette[1]"
+            );
+            assert_eq!(
+                img.get_pixel(11, 11).0,
+                [0, 0, 160, 255],
+                "outside the 16x16 marker"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "input never showed up");
     }
-    let (s, c) = error_code(client().post(&input).json(&json!({"type": "key-down", "key": "no-such-key"})).send().unwrap());
+    let (s, c) = error_code(
+        client()
+            .post(&input)
+            .json(&json!({"type": "key-down", "key": "no-such-key"}))
+            .send()
+            .unwrap(),
+    );
     assert_eq!((s, c.as_str()), (400, "bad-input"));
-    let (s, c) = error_code(client().post(&input).json(&json!({"type": "resize", "width": 5000, "height": 10})).send().unwrap());
+    let (s, c) = error_code(
+        client()
+            .post(&input)
+            .json(&json!({"type": "resize", "width": 5000, "height": 10}))
+            .send()
+            .unwrap(),
+    );
     assert_eq!((s, c.as_str()), (422, "resolution-limit"));
     // A resize reaches the canvas: frames come back at the new size.
-    let resp = client().post(&input).json(&json!({"type": "resize", "width": 32, "height": 48})).send().unwrap();
+    let resp = client()
+        .post(&input)
+        .json(&json!({"type": "resize", "width": 32, "height": 48}))
+        .send()
+        .unwrap();
     assert_eq!(resp.status(), 202);
     let deadline = Instant::now() + Duration::from_secs(20);
     while events.next_frame().1.dimensions() != (32, 48) {
         assert!(Instant::now() < deadline, "resize never showed up");
     }
-    client().delete(server().url(&format!("/v1/sessions/{id}"))).send().unwrap();
+    client()
+        .delete(server().url(&format!("/v1/sessions/{id}")))
+        .send()
+        .unwrap();
 }
 
 #[test]
 fn hostile_guests_end_only_their_own_session() {
     let good = open_session("triangle", 32, 32, 30);
-    let mut good_events = SseReader::open(&server().url(&format!("/v1/sessions/{}/events", good["id"].as_str().unwrap())));
+    let mut good_events = SseReader::open(&server().url(&format!(
+        "/v1/sessions/{}/events",
+        good["id"].as_str().unwrap()
+    )));
     good_events.next_frame();
     for (name, code, frames_first) in [
         ("hostile-spin", "cpu-limit", 5),
@@ -340,7 +528,10 @@ fn hostile_guests_end_only_their_own_session() {
         ("hostile-memory-bomb", "memory-limit", 0),
     ] {
         let s = open_session(name, 32, 32, 30);
-        let mut events = SseReader::open(&server().url(&format!("/v1/sessions/{}/events", s["id"].as_str().unwrap())));
+        let mut events = SseReader::open(&server().url(&format!(
+            "/v1/sessions/{}/events",
+            s["id"].as_str().unwrap()
+        )));
         let mut frames = 0;
         let end = loop {
             let e = events.next().expect("an error event");
@@ -351,7 +542,10 @@ fn hostile_guests_end_only_their_own_session() {
         };
         assert_eq!(end.event, "error", "{name}: {end:?}");
         assert_eq!(end.data["code"], code, "{name}: {end:?}");
-        assert!(frames >= frames_first.min(1) && frames <= frames_first, "{name}: {frames} frames");
+        assert!(
+            frames >= frames_first.min(1) && frames <= frames_first,
+            "{name}: {frames} frames"
+        );
         // The good session kept going.
         let (_, img) = good_events.next_frame();
         assert_eq!(img.get_pixel(16, 16).0, [255, 0, 0, 255]);
@@ -362,7 +556,10 @@ fn hostile_guests_end_only_their_own_session() {
     let (status, code) = error_code(get(&frame_url("hostile-memory-bomb", 32, 32, 0, "png")));
     assert_eq!((status, code.as_str()), (422, "memory-limit"));
     healthy();
-    client().delete(server().url(&format!("/v1/sessions/{}", good["id"].as_str().unwrap()))).send().unwrap();
+    client()
+        .delete(server().url(&format!("/v1/sessions/{}", good["id"].as_str().unwrap())))
+        .send()
+        .unwrap();
 }
 
 #[test]
@@ -370,11 +567,16 @@ fn twenty_concurrent_sessions_deliver_fifty_frames_each() {
     let threads: Vec<_> = (0..20)
         .map(|i| {
             std::thread::spawn(move || {
-                let name = if i % 2 == 0 { "triangle" } else { "animated-clear" };
+                let name = if i % 2 == 0 {
+                    "triangle"
+                } else {
+                    "animated-clear"
+                };
                 let fps = if name == "triangle" { 30 } else { 10 };
                 let s = open_session(name, 64, 64, fps);
                 let id = s["id"].as_str().unwrap().to_string();
-                let mut events = SseReader::open(&server().url(&format!("/v1/sessions/{id}/events")));
+                let mut events =
+                    SseReader::open(&server().url(&format!("/v1/sessions/{id}/events")));
                 let mut count = 0;
                 while count < 50 {
                     let (_, img) = events.next_frame();
@@ -383,7 +585,10 @@ fn twenty_concurrent_sessions_deliver_fifty_frames_each() {
                     }
                     count += 1;
                 }
-                client().delete(server().url(&format!("/v1/sessions/{id}"))).send().unwrap();
+                client()
+                    .delete(server().url(&format!("/v1/sessions/{id}")))
+                    .send()
+                    .unwrap();
                 count
             })
         })
@@ -412,16 +617,30 @@ fn metrics_count_frames_sessions_and_rejections() {
 #[test]
 fn cors_allows_only_the_listed_origins() {
     let url = server().url("/v1/components");
-    let ok = client().get(&url).header("origin", "http://allowed.example").send().unwrap();
-    assert_eq!(ok.headers()["access-control-allow-origin"], "http://allowed.example");
-    let other = client().get(&url).header("origin", "http://evil.example").send().unwrap();
+    let ok = client()
+        .get(&url)
+        .header("origin", "http://allowed.example")
+        .send()
+        .unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://allowed.example"
+    );
+    let other = client()
+        .get(&url)
+        .header("origin", "http://evil.example")
+        .send()
+        .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
 
 #[test]
 fn idle_sessions_time_out() {
     let quick = TestServer::start(
-        &[("triangle.wasm", signed("triangle", TrustLevel::CommunityVerified))],
+        &[(
+            "triangle.wasm",
+            signed("triangle", TrustLevel::CommunityVerified),
+        )],
         &["--idle-timeout", "1s"],
     );
     let resp = client()
@@ -430,7 +649,10 @@ fn idle_sessions_time_out() {
         .send()
         .unwrap();
     assert_eq!(resp.status(), 201);
-    let id = resp.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+    let id = resp.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     while get(&quick.url(&format!("/v1/sessions/{id}"))).status() != 404 {
         assert!(Instant::now() < deadline, "the idle session never ended");

@@ -35,7 +35,11 @@ async fn animated_clear_frame_n_has_the_guest_formula_colour() {
         let frame = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap();
         assert_eq!((frame.width, frame.height), (64, 48));
         for (x, y) in [(0, 0), (63, 47), (32, 24)] {
-            assert_eq!(frame.pixel(x, y), Some(animated_clear_colour(n)), "frame {n} at ({x},{y})");
+            assert_eq!(
+                frame.pixel(x, y),
+                Some(animated_clear_colour(n)),
+                "frame {n} at ({x},{y})"
+            );
         }
     }
 }
@@ -68,7 +72,9 @@ async fn a_guest_spinning_at_frame_five_ends_with_cpu_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guest_spinning_in_start_ends_with_cpu_limit() {
     let engine = RenderEngine::new().unwrap();
-    let component = engine.compile(&common::guest("hostile-spin-in-start")).unwrap();
+    let component = engine
+        .compile(&common::guest("hostile-spin-in-start"))
+        .unwrap();
     let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
     let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
     assert_eq!(err.code(), "cpu-limit", "{err:?}");
@@ -77,7 +83,9 @@ async fn a_guest_spinning_in_start_ends_with_cpu_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_memory_bomb_ends_with_memory_limit() {
     let engine = RenderEngine::new().unwrap();
-    let component = engine.compile(&common::guest("hostile-memory-bomb")).unwrap();
+    let component = engine
+        .compile(&common::guest("hostile-memory-bomb"))
+        .unwrap();
     let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
     let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
     assert_eq!(err.code(), "memory-limit", "{err:?}");

@@ -57,7 +57,10 @@ pub async fn register(
         .map_err(|e| ApiError::internal(format!("registration task: {e}")))?
         .map_err(|e| state.reject(e))?;
     tracing::info!(digest = %entry.digest, level = %entry.decision.level, "registered by upload");
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "component": entry.summary() }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "component": entry.summary() })),
+    ))
 }
 
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {

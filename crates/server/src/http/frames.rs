@@ -89,7 +89,12 @@ impl FrameCache {
     }
 
     fn get(&self, key: &Key) -> Option<Arc<Cached>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).map.get(key).cloned()
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map
+            .get(key)
+            .cloned()
     }
 
     fn put(&self, key: Key, value: Arc<Cached>) {
@@ -102,7 +107,9 @@ impl FrameCache {
             return;
         }
         while inner.bytes + size > self.capacity {
-            let Some(old) = inner.order.pop_front() else { break };
+            let Some(old) = inner.order.pop_front() else {
+                break;
+            };
             if let Some(v) = inner.map.remove(&old) {
                 inner.bytes -= v.bytes.len();
             }
@@ -124,14 +131,20 @@ fn respond(cached: &Cached, headers: &HeaderMap) -> Response {
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == cached.etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == cached.etag || t.trim() == "*")
+        });
     if matches {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
     (
         StatusCode::OK,
         common,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(media_type(cached.format)))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media_type(cached.format)),
+        )],
         cached.bytes.as_ref().clone(),
     )
         .into_response()
@@ -144,7 +157,8 @@ pub async fn frame(
     query: Result<Query<FrameQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| state.reject(ApiError::bad_request("bad-query", e.body_text())))?;
+    let Query(q) =
+        query.map_err(|e| state.reject(ApiError::bad_request("bad-query", e.body_text())))?;
     let format = parse_format(q.format.as_deref()).map_err(|e| state.reject(e))?;
     let component = state
         .registry
@@ -194,7 +208,10 @@ pub async fn frame(
             width: q.width,
             height: q.height,
             limits: component.limits,
-            label: format!("frame {}", &component.digest[7..15.min(component.digest.len())]),
+            label: format!(
+                "frame {}",
+                &component.digest[7..15.min(component.digest.len())]
+            ),
         },
     )?;
     let frame = match run.nth_frame(q.frame, state.settings.frame_timeout).await {

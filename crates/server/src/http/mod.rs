@@ -96,7 +96,10 @@ pub fn router(state: AppState, www: Option<&std::path::Path>) -> Router {
         .route("/v1/components/{digest}", get(components::show))
         .route("/v1/components/{digest}/frame", get(frames::frame))
         .route("/v1/sessions", post(sessions::open))
-        .route("/v1/sessions/{id}", get(sessions::show).delete(sessions::close))
+        .route(
+            "/v1/sessions/{id}",
+            get(sessions::show).delete(sessions::close),
+        )
         .route("/v1/sessions/{id}/input", post(sessions::input))
         .route("/v1/sessions/{id}/frame", get(sessions::frame))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
@@ -108,13 +111,14 @@ pub fn router(state: AppState, www: Option<&std::path::Path>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(state.settings.cors_origins.clone()))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::IF_NONE_MATCH])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
+        ])
         .expose_headers([header::ETAG]);
 
-    let mut app = plain
-        .merge(streams)
-        .fallback(not_found)
-        .with_state(state);
+    let mut app = plain.merge(streams).fallback(not_found).with_state(state);
     if let Some(dir) = www {
         app = app.fallback_service(ServeDir::new(dir));
     }
@@ -131,11 +135,18 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.encode(),
     )
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(axum::http::StatusCode::NOT_FOUND, "not-found", "no such endpoint")
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not-found",
+        "no such endpoint",
+    )
 }

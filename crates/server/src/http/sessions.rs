@@ -59,7 +59,8 @@ pub async fn open(
     State(state): State<AppState>,
     body: Result<Json<OpenRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| state.reject(ApiError::bad_request("bad-request", e.body_text())))?;
+    let Json(req) =
+        body.map_err(|e| state.reject(ApiError::bad_request("bad-request", e.body_text())))?;
     let format = parse_format(req.format.as_deref()).map_err(|e| state.reject(e))?;
     let component = state
         .registry
@@ -135,7 +136,11 @@ pub async fn input(
 ) -> Result<impl IntoResponse, ApiError> {
     let s = state.sessions.get(&id).map_err(|e| state.reject(e))?;
     let body = body.map_err(|e| {
-        state.reject(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.body_text()))
+        state.reject(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            e.body_text(),
+        ))
     })?;
     let events = parse_body(&body).map_err(|e| state.reject(e))?;
     let limits = &s.component;
@@ -146,7 +151,10 @@ pub async fn input(
         .map_err(|e| state.reject(e))?;
     let n = inputs.len();
     s.input(inputs).map_err(|e| state.reject(e))?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": n }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "accepted": n })),
+    ))
 }
 
 fn to_sse(event: &SessionEvent) -> Event {
@@ -164,7 +172,11 @@ fn to_sse(event: &SessionEvent) -> Event {
                 .id(f.index.to_string())
                 .data(data.to_string())
         }
-        SessionEvent::Ended { code, message, error } => Event::default()
+        SessionEvent::Ended {
+            code,
+            message,
+            error,
+        } => Event::default()
             .event(if *error { "error" } else { "end" })
             .data(serde_json::json!({ "code": code, "message": message }).to_string()),
     }

@@ -7,8 +7,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use raw_window_handle::{DisplayHandle, HandleError, HasDisplayHandle, HasWindowHandle, WindowHandle};
-use surface_wasmtime::{GfxWindow, KeyEvent, MainThreadSpawner, PointerEvent, ResizeEvent, Surface, SurfaceDesc};
+use raw_window_handle::{
+    DisplayHandle, HandleError, HasDisplayHandle, HasWindowHandle, WindowHandle,
+};
+use surface_wasmtime::{
+    GfxWindow, KeyEvent, MainThreadSpawner, PointerEvent, ResizeEvent, Surface, SurfaceDesc,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::RunEvent;
@@ -77,7 +81,10 @@ impl Canvas {
     }
 
     fn surfaces(&self) -> Vec<Surface> {
-        lock(&self.surfaces).iter().map(Surface::arc_clone).collect()
+        lock(&self.surfaces)
+            .iter()
+            .map(Surface::arc_clone)
+            .collect()
     }
 
     /// Sends one frame event to every surface.

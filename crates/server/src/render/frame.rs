@@ -62,7 +62,12 @@ impl Frame {
                 image::codecs::png::CompressionType::Fast,
                 image::codecs::png::FilterType::Sub,
             )
-            .write_image(&self.rgba, self.width, self.height, ExtendedColorType::Rgba8)
+            .write_image(
+                &self.rgba,
+                self.width,
+                self.height,
+                ExtendedColorType::Rgba8,
+            )
             .map_err(fail)?,
             ImageFormat::Jpeg => {
                 // JPEG has no alpha: drop it.
@@ -76,7 +81,12 @@ impl Frame {
                     .map_err(fail)?
             }
             ImageFormat::Webp => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-                .write_image(&self.rgba, self.width, self.height, ExtendedColorType::Rgba8)
+                .write_image(
+                    &self.rgba,
+                    self.width,
+                    self.height,
+                    ExtendedColorType::Rgba8,
+                )
                 .map_err(fail)?,
         }
         Ok(out.into_inner())

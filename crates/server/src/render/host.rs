@@ -50,7 +50,11 @@ impl HostState {
     pub fn new(canvas: Arc<Canvas>, limits: GuestLimits) -> Self {
         let mut desc = wgpu_types::InstanceDescriptor::new_without_display_handle();
         desc.backends = wgpu_types::Backends::VULKAN;
-        let gpu = Arc::new(wgpu_core::global::Global::new("gfx-render-server", desc, None));
+        let gpu = Arc::new(wgpu_core::global::Global::new(
+            "gfx-render-server",
+            desc,
+            None,
+        ));
         HostState {
             table: ResourceTable::new(),
             gpu,

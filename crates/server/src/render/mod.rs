@@ -267,7 +267,11 @@ impl GuestRun {
 
     /// Ticks until the (`n`+1)-th presented frame and returns it. Each frame must arrive within
     /// `frame_timeout` of the tick that asked for it.
-    pub async fn nth_frame(&mut self, n: u64, frame_timeout: Duration) -> Result<Frame, RenderError> {
+    pub async fn nth_frame(
+        &mut self,
+        n: u64,
+        frame_timeout: Duration,
+    ) -> Result<Frame, RenderError> {
         let mut seen = 0u64;
         loop {
             self.send(Input::Tick);
@@ -340,7 +344,11 @@ async fn run(
 }
 
 /// Turns a wasmtime error into the limit that caused it, if one did.
-fn classify(state: &HostState, e: wasmtime::Error, otherwise: fn(String) -> RenderError) -> RenderError {
+fn classify(
+    state: &HostState,
+    e: wasmtime::Error,
+    otherwise: fn(String) -> RenderError,
+) -> RenderError {
     match state.limit_hit {
         Some(LimitHit::Cpu) => RenderError::CpuLimit {
             limit: state.limits.cpu,

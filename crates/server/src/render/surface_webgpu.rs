@@ -78,24 +78,27 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
 /// the table (the canvas owns the texture); every other texture is dropped as before.
 fn install_texture_destructor(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
-    let result = linker.root().instance("wasi:webgpu/webgpu@0.3.0-rc.2").and_then(|mut i| {
-        i.resource(
-            "gpu-texture",
-            ResourceType::host::<Texture>(),
-            |mut store, rep| {
-                let state = store.data_mut();
-                if state.host_textures.remove(&rep) {
-                    state.table.delete(Resource::<Texture>::new_own(rep))?;
-                    Ok(())
-                } else {
-                    webgpu::HostGpuTexture::drop(
-                        &mut state.webgpu_ctx(),
-                        Resource::new_own(rep),
-                    )
-                }
-            },
-        )
-    });
+    let result = linker
+        .root()
+        .instance("wasi:webgpu/webgpu@0.3.0-rc.2")
+        .and_then(|mut i| {
+            i.resource(
+                "gpu-texture",
+                ResourceType::host::<Texture>(),
+                |mut store, rep| {
+                    let state = store.data_mut();
+                    if state.host_textures.remove(&rep) {
+                        state.table.delete(Resource::<Texture>::new_own(rep))?;
+                        Ok(())
+                    } else {
+                        webgpu::HostGpuTexture::drop(
+                            &mut state.webgpu_ctx(),
+                            Resource::new_own(rep),
+                        )
+                    }
+                },
+            )
+        });
     linker.allow_shadowing(false);
     result
 }
@@ -135,7 +138,9 @@ impl surface_webgpu::HostContext for HostState {
 
         let format: wgpu_types::TextureFormat = configuration.format.into();
         if !is_canvas_format(format) {
-            bail!("surface-webgpu: {format:?} is not a canvas format (use bgra8unorm or rgba8unorm)");
+            bail!(
+                "surface-webgpu: {format:?} is not a canvas format (use bgra8unorm or rgba8unorm)"
+            );
         }
         let usage = match configuration.usage {
             Some(u) => wgpu_types::TextureUsages::try_from(u)
@@ -193,10 +198,9 @@ impl surface_webgpu::HostContext for HostState {
             .target
             .as_ref()
             .is_some_and(|t| (t.width, t.height) != (width, height))
+            && let Some(old) = config.target.take()
         {
-            if let Some(old) = config.target.take() {
-                old.release(&gpu);
-            }
+            old.release(&gpu);
         }
         let texture_id = match &config.target {
             Some(t) => t.texture,
@@ -330,8 +334,11 @@ fn read_back(
             depth_or_array_layers: 1,
         },
     );
-    let (commands, err) =
-        gpu.command_encoder_finish(encoder, &wgpu_types::CommandBufferDescriptor { label: None }, None);
+    let (commands, err) = gpu.command_encoder_finish(
+        encoder,
+        &wgpu_types::CommandBufferDescriptor { label: None },
+        None,
+    );
     if let Err(e) = copied {
         gpu.command_buffer_drop(commands);
         bail!("surface-webgpu: readback copy: {e}");
@@ -387,7 +394,12 @@ fn read_back(
 }
 
 /// Strips the row padding, swizzles BGRA to RGBA, and makes opaque canvases opaque.
-fn to_rgba(mapped: &[u8], target: &Target, format: wgpu_types::TextureFormat, opaque: bool) -> Frame {
+fn to_rgba(
+    mapped: &[u8],
+    target: &Target,
+    format: wgpu_types::TextureFormat,
+    opaque: bool,
+) -> Frame {
     use wgpu_types::TextureFormat as F;
     let bgra = matches!(format, F::Bgra8Unorm | F::Bgra8UnormSrgb);
     let row = target.width as usize * 4;

@@ -13,7 +13,10 @@ pub fn root() -> PathBuf {
 pub fn guest(name: &str) -> Vec<u8> {
     let path = root().join("guests/dist").join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{}: {e} (run scripts/build-guests.sh first)", path.display())
+        panic!(
+            "{}: {e} (run scripts/build-guests.sh first)",
+            path.display()
+        )
     })
 }
 
@@ -139,13 +142,17 @@ impl TestServer {
                     if n == 0 {
                         break;
                     }
-                    log.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                    log.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             });
         }
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read stdout");
         let Some(addr) = line.trim().strip_prefix("gfx-render-server listening on ") else {
             let _ = child.kill();
             std::thread::sleep(Duration::from_millis(200));
