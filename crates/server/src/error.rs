@@ -54,6 +54,16 @@ impl ApiError {
         )
     }
 
+    /// An extractor's rejection: `413 too-large` for a body over its limit, else `400
+    /// bad-request`.
+    pub fn from_rejection(status: StatusCode, text: String) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(status, "too-large", text)
+        } else {
+            Self::bad_request("bad-request", text)
+        }
+    }
+
     /// 500.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)

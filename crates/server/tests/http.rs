@@ -317,9 +317,24 @@ fn malformed_requests_get_a_json_error_with_a_code() {
         (
             client()
                 .post(server().url("/v1/sessions"))
-                .body(vec![b'x'; 200 * 1024]),
+                .header("content-type", "application/json")
+                .body(vec![b' '; 200 * 1024]),
+            413,
+            "too-large",
+        ),
+        (
+            client()
+                .post(server().url("/v1/sessions"))
+                .body(r#"{"digest":"x","width":1,"height":1}"#),
             400,
             "bad-request",
+        ),
+        (
+            client()
+                .post(format!("{}/v1/sessions/x/input", server().base))
+                .body(vec![b' '; 200 * 1024]),
+            404,
+            "unknown-session",
         ),
     ];
     for (req, status, code) in cases {
@@ -497,6 +512,16 @@ fn input_reaches_the_guest() {
             .unwrap(),
     );
     assert_eq!((s, c.as_str()), (422, "resolution-limit"));
+    let (s, c) = error_code(
+        client()
+            .post(&input)
+            .body(vec![b' '; 200 * 1024])
+            .send()
+            .unwrap(),
+    );
+    assert_eq!((s, c.as_str()), (413, "too-large"));
+    let (s, c) = error_code(client().post(&input).body("[1, 2]").send().unwrap());
+    assert_eq!((s, c.as_str()), (400, "bad-input"));
     // A resize reaches the canvas: frames come back at the new size.
     let resp = client()
         .post(&input)

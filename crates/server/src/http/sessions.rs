@@ -60,7 +60,7 @@ pub async fn open(
     body: Result<Json<OpenRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) =
-        body.map_err(|e| state.reject(ApiError::bad_request("bad-request", e.body_text())))?;
+        body.map_err(|e| state.reject(ApiError::from_rejection(e.status(), e.body_text())))?;
     let format = parse_format(req.format.as_deref()).map_err(|e| state.reject(e))?;
     let component = state
         .registry
@@ -135,13 +135,8 @@ pub async fn input(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let s = state.sessions.get(&id).map_err(|e| state.reject(e))?;
-    let body = body.map_err(|e| {
-        state.reject(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            e.body_text(),
-        ))
-    })?;
+    let body =
+        body.map_err(|e| state.reject(ApiError::from_rejection(e.status(), e.body_text())))?;
     let events = parse_body(&body).map_err(|e| state.reject(e))?;
     let limits = &s.component;
     let inputs = events
