@@ -660,27 +660,32 @@ fn cors_allows_only_the_listed_origins() {
 }
 
 #[test]
-fn idle_sessions_time_out() {
+fn idle_sessions_time_out_and_free_their_slot() {
     let quick = TestServer::start(
         &[(
             "triangle.wasm",
             signed("triangle", TrustLevel::CommunityVerified),
         )],
-        &["--idle-timeout", "1s"],
+        &["--idle-timeout", "1s", "--max-sessions", "1"],
     );
-    let resp = client()
-        .post(quick.url("/v1/sessions"))
-        .json(&json!({"digest": digest("triangle"), "width": 16, "height": 16}))
-        .send()
-        .unwrap();
+    let open = || {
+        client()
+            .post(quick.url("/v1/sessions"))
+            .json(&json!({"digest": digest("triangle"), "width": 16, "height": 16}))
+            .send()
+            .unwrap()
+    };
+    let resp = open();
     assert_eq!(resp.status(), 201);
     let id = resp.json::<Value>().unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
+    assert_eq!(error_code(open()), (429, "too-many-sessions".into()));
     let deadline = Instant::now() + Duration::from_secs(10);
     while get(&quick.url(&format!("/v1/sessions/{id}"))).status() != 404 {
         assert!(Instant::now() < deadline, "the idle session never ended");
         std::thread::sleep(Duration::from_millis(200));
     }
+    assert_eq!(open().status(), 201, "the slot is free again");
 }
