@@ -97,3 +97,19 @@ async fn garbage_does_not_compile() {
     let err = engine.compile(b"\0asm\x0d\0\x01\0garbage").unwrap_err();
     assert_eq!(err.code(), "component-invalid");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frame_buffer_guest_presents_its_cpu_pixels() {
+    let engine = RenderEngine::new().unwrap();
+    let component = engine.compile(&common::guest("cpu-gradient")).unwrap();
+    let mut run = engine.spawn(&component, spec(300, 20)).unwrap();
+    for n in 0..3u64 {
+        let frame = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap();
+        assert_eq!((frame.width, frame.height), (300, 20));
+        let blue = (16 * n % 256) as u8;
+        for (x, y) in [(0u32, 0u32), (5, 1), (260, 19), (299, 7)] {
+            let expected = [(x % 256) as u8, (y % 256) as u8, blue, 255];
+            assert_eq!(frame.pixel(x, y), Some(expected), "frame {n} ({x},{y})");
+        }
+    }
+}

@@ -1,8 +1,7 @@
 //! `GET /v1/components`, `GET /v1/components/{digest}`, `POST /v1/components` (bearer token).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -34,22 +33,33 @@ pub async fn show(
 }
 
 /// Registers an uploaded component (the body is the `.wasm`).
+///
+/// A declared `Content-Length` over the limit is refused before any of the body is read; a body
+/// without one is read up to the limit and refused past it.
 pub async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     authorize(&state, &headers).map_err(|e| state.reject(e))?;
-    let body = body.map_err(|e| {
+    let limit = state.settings.max_component_bytes;
+    let too_large = || {
         state.reject(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
-            format!(
-                "the upload could not be read (the limit is {} bytes): {e}",
-                state.settings.max_component_bytes
-            ),
+            format!("components are limited to {limit} bytes"),
         ))
-    })?;
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
     let engine = state.engine.clone();
     let registry = state.registry.clone();
     let entry = tokio::task::spawn_blocking(move || registry.register(&engine, &body))

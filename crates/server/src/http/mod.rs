@@ -86,9 +86,10 @@ pub fn router(state: AppState, www: Option<&std::path::Path>) -> Router {
         axum::http::StatusCode::REQUEST_TIMEOUT,
         state.settings.request_timeout,
     );
+    // The upload handler enforces its own limit (and answers before reading an oversized body).
     let upload = Router::new()
         .route("/v1/components", post(components::register))
-        .layer(DefaultBodyLimit::max(state.settings.max_component_bytes));
+        .layer(DefaultBodyLimit::disable());
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

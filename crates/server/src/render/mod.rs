@@ -1,6 +1,7 @@
 //! The render core: runs one wasi-gfx component headlessly in wasmtime, with the published
 //! `wasi:webgpu` host on wgpu (Vulkan; Mesa's lavapipe where there is no GPU), our headless
-//! surface, and limits that end only the guest that breaks them.
+//! surface (`surface-webgpu` and `surface-frame-buffer`), and limits that end only the guest that
+//! breaks them.
 //!
 //! One [`RenderEngine`] per process (engine, linker, epoch ticker). Each run of a component is a
 //! [`GuestRun`]: its own thread with a current-thread Tokio runtime (`present` waits for the GPU
@@ -10,6 +11,7 @@
 pub mod canvas;
 pub mod frame;
 pub mod host;
+mod surface_frame_buffer;
 mod surface_webgpu;
 
 use std::panic::AssertUnwindSafe;
@@ -163,6 +165,7 @@ impl RenderEngine {
         wasi_webgpu_wasmtime::add_to_linker(&mut linker)
             .and_then(|()| surface_wasmtime::add_surface_to_linker(&mut linker))
             .and_then(|()| surface_webgpu::add_to_linker(&mut linker))
+            .and_then(|()| surface_frame_buffer::add_to_linker(&mut linker))
             .map_err(|e| RenderError::Internal(text(&e)))?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
