@@ -4,10 +4,14 @@
 #   scripts/setup.sh
 #
 # - Debian packages (only when running as root, e.g. CI or a fresh container): openssl (the CLI's
-#   interoperability tests call it) and mesa-vulkan-drivers (lavapipe: the render server's Vulkan
-#   device where there is no GPU). Later issues add chromium and chromium-driver here.
+#   interoperability tests call it), mesa-vulkan-drivers (lavapipe: the render server's Vulkan
+#   device where there is no GPU), chromium and chromium-driver (the browser tests; never a
+#   downloaded browser).
 # - rustup target wasm32-unknown-unknown (the trust core and the loader build for it).
-# - npm packages from package-lock.json, when package.json declares any.
+# - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (the CLI and the crate must
+#   match); `--locked` is not used because the registry mirror lacks one of the CLI's locked
+#   dependency versions.
+# - npm packages from package-lock.json.
 # - wasm-tools (pinned) is installed by scripts/build-guests.sh, which owns that pin.
 set -euo pipefail
 
@@ -17,7 +21,10 @@ log() { printf '==> %s\n' "$*" >&2; }
 # Debian packages we need, each with the check that proves it is there.
 have_openssl() { command -v openssl >/dev/null 2>&1; }
 have_lavapipe() { compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null; }
-declare -A DEBIAN=( [openssl]=have_openssl [mesa-vulkan-drivers]=have_lavapipe )
+have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_chromedriver() { [[ -x /usr/bin/chromedriver ]]; }
+declare -A DEBIAN=( [openssl]=have_openssl [mesa-vulkan-drivers]=have_lavapipe
+  [chromium]=have_chromium [chromium-driver]=have_chromedriver )
 missing=()
 for pkg in "${!DEBIAN[@]}"; do
   "${DEBIAN[$pkg]}" || missing+=("$pkg")
@@ -44,6 +51,16 @@ if command -v rustup >/dev/null; then
 fi
 
 cd "$ROOT"
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+if [[ -n "$WASM_BINDGEN_VERSION" ]]; then
+  installed="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [[ "$installed" != "$WASM_BINDGEN_VERSION" ]]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (found: ${installed:-none}); this takes a few minutes"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    hash -r
+  fi
+fi
+
 if node -e 'const p=require("./package.json");process.exit(Object.keys({...p.dependencies,...p.devDependencies}).length?0:1)'; then
   if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
     log "npm ci"

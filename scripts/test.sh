@@ -2,9 +2,11 @@
 # Run every test: `npm test` calls this, and so does CI (.ci/run).
 #
 # Steps: install what is missing, check the vendored WIT against its provenance, build the guests,
-# check formatting, build the trust core for wasm32 as well as natively, then run all Rust test
-# suites (unit, attack, property, CLI-through-the-binary, openssl interop, fuzz-corpus regression)
-# and the guests' own tests. The last line is the total: "tests: N passed, M failed".
+# check formatting and lints (native and wasm32), then run all Rust test suites (unit, attack,
+# property, CLI-through-the-binary, openssl interop, fuzz-corpus regression, render server over
+# HTTP), the guests' own tests, the loader's wasm-bindgen tests in headless Chromium, the
+# TypeScript consumer check, and the Playwright end-to-end suite (real server, real Chromium).
+# The last line is the total: "tests: N passed, M failed".
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +30,7 @@ cargo fmt --all --check
 
 log "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked -p wasi-gfx-loader --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 log "trust core builds for wasm32-unknown-unknown"
 cargo build --locked -p gfx-trust --target wasm32-unknown-unknown
@@ -41,9 +44,27 @@ cargo test --locked --workspace 2>&1 | tee -a "$LOG"
 log "cargo test (guests, native)"
 (cd guests && cargo test --locked) 2>&1 | tee -a "$LOG"
 
-read -r passed failed < <(awk '/^test result:/ {
+log "browser loader: build www/dist"
+scripts/build-web.sh
+
+log "loader in headless Chromium (wasm-bindgen-test, flags from webdriver.json)"
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p wasi-gfx-loader --target wasm32-unknown-unknown --test browser 2>&1 | tee -a "$LOG"
+
+
+log "end to end: Playwright + the real render server (debug build)"
+cargo build --locked -p gfx-sign -p gfx-render-server
+node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ 2>&1 | tee -a "$LOG"
+
+# cargo prints "test result: ok. N passed; M failed"; node --test (TAP) prints "# pass N" / "# fail M".
+read -r passed failed < <(awk '
+  /^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
-  } END { print p + 0, f + 0 }' "$LOG")
+  }
+  /^# pass [0-9]+$/ { p += $3 }
+  /^# fail [0-9]+$/ { f += $3 }
+  END { print p + 0, f + 0 }' "$LOG")
 if [[ -z "$passed" || "$passed" -eq 0 ]]; then
   echo "tests: no test ran — that is a failure" >&2
   exit 1

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub max_renders: usize,
     /// Bytes of encoded frames kept by the frame cache.
     pub cache_bytes: usize,
+    /// Where compiled components are cached across restarts.
+    pub compile_cache: render::CompileCache,
 }
 
 /// Why the server could not start.
@@ -94,8 +96,9 @@ pub struct Server {
 impl Server {
     /// Builds the render core, registers the components directory, and binds the address.
     pub async fn bind(config: ServerConfig) -> Result<Server, StartError> {
+        let cache = config.compile_cache.clone();
         let engine = Arc::new(
-            tokio::task::spawn_blocking(RenderEngine::new)
+            tokio::task::spawn_blocking(move || RenderEngine::with_compile_cache(&cache))
                 .await
                 .map_err(|e| render::RenderError::Internal(format!("engine task: {e}")))??,
         );

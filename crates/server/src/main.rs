@@ -10,6 +10,7 @@ use axum::http::HeaderValue;
 use clap::Parser;
 use gfx_render_server::http::HttpSettings;
 use gfx_render_server::registry::DefaultLimits;
+use gfx_render_server::render::CompileCache;
 use gfx_render_server::sessions::SessionSettings;
 use gfx_render_server::{Server, ServerConfig};
 use gfx_trust::policy::{ByteSize, Millis};
@@ -76,6 +77,13 @@ struct Cli {
     /// Highest frame index the frame endpoint renders.
     #[arg(long, default_value_t = 3600)]
     max_frame_index: u64,
+    /// Directory for compiled components, kept across restarts (default: wasmtime's cache
+    /// directory under ~/.cache).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_compile_cache")]
+    compile_cache: Option<PathBuf>,
+    /// Compile every component at every start instead.
+    #[arg(long)]
+    no_compile_cache: bool,
     /// Bytes of encoded frames the frame cache keeps.
     #[arg(long, default_value = "64MiB", value_parser = parse_bytes)]
     cache: ByteSize,
@@ -139,6 +147,11 @@ fn config(cli: Cli) -> Result<ServerConfig, String> {
         },
         max_renders: cli.max_renders,
         cache_bytes: usize::try_from(cli.cache.0).unwrap_or(usize::MAX),
+        compile_cache: match (cli.no_compile_cache, cli.compile_cache) {
+            (true, _) => CompileCache::Off,
+            (false, Some(dir)) => CompileCache::Dir(dir),
+            (false, None) => CompileCache::Default,
+        },
     })
 }
 

@@ -144,6 +144,18 @@ pub struct RunSpec {
     pub label: String,
 }
 
+/// Where compiled components are kept between runs of the process (wasmtime's compilation cache).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CompileCache {
+    /// Compile every time.
+    #[default]
+    Off,
+    /// wasmtime's default directory (under the user's cache directory).
+    Default,
+    /// This directory.
+    Dir(std::path::PathBuf),
+}
+
 /// The process-wide part of the render core.
 pub struct RenderEngine {
     engine: Engine,
@@ -153,13 +165,46 @@ pub struct RenderEngine {
 }
 
 impl RenderEngine {
-    /// Configures wasmtime (component model async, epoch interruption) and the host linker.
+    /// Configures wasmtime (component model async, epoch interruption) and the host linker, with no
+    /// compilation cache.
     pub fn new() -> Result<Self, RenderError> {
+        Self::with_compile_cache(&CompileCache::Off)
+    }
+
+    /// Like [`RenderEngine::new`], with compiled components cached on disk. A cache that cannot be
+    /// set up is logged and skipped: it only saves time.
+    pub fn with_compile_cache(cache: &CompileCache) -> Result<Self, RenderError> {
         let mut config = Config::new();
         config
             .wasm_component_model(true)
             .wasm_component_model_async(true)
             .epoch_interruption(true);
+        let cache_config = match cache {
+            CompileCache::Off => None,
+            CompileCache::Default => Some(wasmtime::CacheConfig::new()),
+            CompileCache::Dir(dir) => {
+                let mut c = wasmtime::CacheConfig::new();
+                match std::path::absolute(dir) {
+                    Ok(dir) => {
+                        c.with_directory(dir);
+                        Some(c)
+                    }
+                    Err(e) => {
+                        tracing::warn!(dir = %dir.display(), "compile cache off: {e}");
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(c) = cache_config {
+            match wasmtime::Cache::new(c) {
+                Ok(c) => {
+                    tracing::info!(dir = %c.directory().display(), "compile cache");
+                    config.cache(Some(c));
+                }
+                Err(e) => tracing::warn!("compile cache off: {e:#}"),
+            }
+        }
         let engine = Engine::new(&config).map_err(|e| RenderError::Internal(text(&e)))?;
         let mut linker = Linker::new(&engine);
         wasi_webgpu_wasmtime::add_to_linker(&mut linker)

@@ -110,11 +110,15 @@ impl TestServer {
             std::fs::write(comps.join(name), bytes).expect("write component");
         }
         let cache = dir.path().join("mesa-cache");
+        // One wasmtime compile cache for all test servers of this build: later servers start fast.
+        let compiled = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wasmtime-cache");
         let mut child = Command::new(env!("CARGO_BIN_EXE_gfx-render-server"))
             .args(["--listen", "127.0.0.1:0", "--keyring"])
             .arg(&keyring)
             .arg("--components")
             .arg(&comps)
+            .arg("--compile-cache")
+            .arg(&compiled)
             .args(extra)
             .env("MESA_SHADER_CACHE_DIR", &cache)
             .env("RUST_LOG", "gfx_render_server=info")

@@ -1,0 +1,128 @@
+//! [`ComponentHandle`]: what `loadComponent` resolves to. Its `mode` and `reason` are live — when
+//! the loader changes course later (a server-side guest failure, a fallback) they change, and an
+//! event says so.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::events::{Emitter, LoaderEvent};
+use crate::server::ServerFrames;
+
+/// Counters and timings, as `metrics()` returns them.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    /// `client` or `server`.
+    pub mode: &'static str,
+    /// Bytes of the component downloaded.
+    pub download_bytes: u64,
+    /// Download time, ms.
+    pub download_ms: f64,
+    /// Hashing + verification time, ms.
+    pub verify_ms: f64,
+    /// `webcrypto` or `wasm`.
+    pub hash: &'static str,
+    /// From `loadComponent()` to the first frame on the canvas, ms.
+    pub time_to_first_frame_ms: Option<f64>,
+    /// Frames drawn.
+    pub frames: u64,
+    /// Frames that arrived while an older one was still being decoded and were skipped.
+    pub dropped_frames: u64,
+    /// Frames drawn in the last second.
+    pub fps: f64,
+    /// Median time from a frame's arrival to it being on the canvas (last 60 frames), ms.
+    pub frame_latency_ms: Option<f64>,
+    /// Times the server event stream was reconnected.
+    pub reconnects: u32,
+    /// The render server's session id (server mode).
+    pub session_id: Option<String>,
+}
+
+/// The state behind a handle, shared with whatever drives the frames.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    /// `client` or `server`.
+    pub mode: &'static str,
+    /// Effective trust level.
+    pub trust_level: &'static str,
+    /// Why this mode (machine-readable).
+    pub reason: String,
+    /// `sha256:<hex>`.
+    pub digest: String,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Stopped by `stop()` or by the component ending.
+    pub stopped: bool,
+}
+
+/// Shared, mutable live state.
+pub type Live = Rc<RefCell<LiveState>>;
+
+/// A loaded component.
+#[wasm_bindgen]
+pub struct ComponentHandle {
+    live: Live,
+    server: Option<ServerFrames>,
+    emitter: Emitter,
+}
+
+impl ComponentHandle {
+    /// A handle over server frames.
+    pub fn server(live: Live, frames: ServerFrames, emitter: Emitter) -> Self {
+        ComponentHandle {
+            live,
+            server: Some(frames),
+            emitter,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl ComponentHandle {
+    /// `'client'` or `'server'`.
+    #[wasm_bindgen(getter)]
+    pub fn mode(&self) -> String {
+        self.live.borrow().mode.to_owned()
+    }
+
+    /// The effective trust level.
+    #[wasm_bindgen(getter, js_name = trustLevel)]
+    pub fn trust_level(&self) -> String {
+        self.live.borrow().trust_level.to_owned()
+    }
+
+    /// Why the component is shown in this mode (`verified`, `unsigned`, `signature-invalid`, …).
+    #[wasm_bindgen(getter)]
+    pub fn reason(&self) -> String {
+        self.live.borrow().reason.clone()
+    }
+
+    /// `sha256:<hex>` of the unsigned component.
+    #[wasm_bindgen(getter)]
+    pub fn digest(&self) -> String {
+        self.live.borrow().digest.clone()
+    }
+
+    /// A snapshot of the metrics.
+    pub fn metrics(&self) -> JsValue {
+        let m = self.live.borrow().metrics.clone();
+        m.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Stops the component: no more frames, the server session is ended. Idempotent.
+    pub fn stop(&self) {
+        let already = std::mem::replace(&mut self.live.borrow_mut().stopped, true);
+        if let Some(s) = &self.server {
+            s.stop();
+        }
+        if !already {
+            self.emitter.emit(LoaderEvent::Stopped {
+                reason: "stop".into(),
+            });
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The load pipeline, one way through: options → keyring → download (hashing as it streams when
+//! the wasm hash is used) → verify → inspect → decide → consent → show (server frames for now).
+//!
+//! Every failure is a [`LoadError`]; every failure after the options are known is also an `error`
+//! event and a visible error state on the canvas.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gfx_trust::decision::{decide, ClientFacts, Decision, Route};
+use gfx_trust::policy::ImageFormat;
+use gfx_trust::Policy;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::consent::{self, ConsentRequest};
+use crate::error::LoadError;
+use crate::events::{Emitter, LoaderEvent};
+use crate::handle::{ComponentHandle, LiveState, Metrics};
+use crate::integrity::{self, Checked, HashEngine};
+use crate::options::{check_abort, parse_hash, KeyringSource, LoadOptions};
+use crate::server::{ServerFrames, SessionSpec};
+use crate::source::{self, Source};
+use crate::{canvas, js, keyring};
+
+/// The reason given while the in-browser runtime does not exist yet: the component may run in the
+/// browser, but is shown from the server.
+pub const CLIENT_RUNTIME_UNAVAILABLE: &str = "client-runtime-unavailable";
+
+/// What verification found, as `verifyComponent` returns it and the `verified` event carries it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    /// Whether a signature verified.
+    pub verified: bool,
+    /// Effective level.
+    pub trust_level: &'static str,
+    /// `verified`, `unsigned`, `signature-invalid`, …
+    pub reason: &'static str,
+    /// Explanation.
+    pub message: String,
+    /// `sha256:<hex>`.
+    pub digest: String,
+    /// Who signed.
+    pub signer: Option<String>,
+    /// Which key.
+    pub key_id: Option<String>,
+    /// The key's label in the keyring.
+    pub key_label: Option<String>,
+    /// `webcrypto` or `wasm`.
+    pub hash: &'static str,
+    /// Hashing + verification, ms.
+    pub verify_ms: f64,
+}
+
+impl VerifyReport {
+    fn of(c: &Checked) -> Self {
+        let v = &c.verdict;
+        VerifyReport {
+            verified: v.verified,
+            trust_level: v.level.as_str(),
+            reason: v.reason.code(),
+            message: v.message.clone(),
+            digest: c.digest.to_string(),
+            signer: v.accepted.as_ref().map(|a| a.claims.signer.clone()),
+            key_id: v.accepted.as_ref().map(|a| a.key_id.to_string()),
+            key_label: v.accepted.as_ref().and_then(|a| a.key_label.clone()),
+            hash: c.engine.as_str(),
+            verify_ms: c.ms,
+        }
+    }
+}
+
+/// `loadComponent(source, options)`.
+pub async fn load(source: JsValue, options: JsValue) -> Result<ComponentHandle, LoadError> {
+    let started = js::now_ms();
+    let opts = LoadOptions::parse(&options)?;
+    let emitter = Emitter::new(opts.on_event.clone());
+    let result = run(&source, &opts, &emitter, started).await;
+    if let Err(e) = &result {
+        emitter.emit(LoaderEvent::Error {
+            code: e.code().into(),
+            message: e.to_string(),
+        });
+        if *e != LoadError::Aborted {
+            canvas::show_error(&opts.canvas, e.code(), &e.to_string());
+        }
+    }
+    result
+}
+
+/// `verifyComponent(source, keyring, options)`: the verification step alone.
+pub async fn verify_only(
+    source: JsValue,
+    keyring_value: JsValue,
+    options: JsValue,
+) -> Result<VerifyReport, LoadError> {
+    let hash = parse_hash(&js::get(&options, "hash"))?;
+    let engine = HashEngine::select(hash)?;
+    let keyring_source = if let Some(url) = keyring_value.as_string() {
+        KeyringSource::Url(js::resolve_url(&url).map_err(LoadError::InvalidOptions)?)
+    } else {
+        KeyringSource::Inline(
+            js_sys::JSON::stringify(&keyring_value)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    LoadError::InvalidOptions("keyring must be an object or a URL".into())
+                })?,
+        )
+    };
+    let keyring = keyring::resolve(&keyring_source, None).await?;
+    let downloaded = source::download(
+        Source::from_js(&source)?,
+        engine == HashEngine::Wasm,
+        &Emitter::default(),
+        None,
+    )
+    .await?;
+    let checked = integrity::check(
+        downloaded.bytes,
+        downloaded.digester,
+        engine,
+        &keyring,
+        js::wall_clock(),
+    )
+    .await?;
+    Ok(VerifyReport::of(&checked))
+}
+
+/// Largest size within `max` with the aspect ratio of `(w, h)`.
+pub fn fit(w: u32, h: u32, max_w: u32, max_h: u32) -> (u32, u32) {
+    if w <= max_w && h <= max_h {
+        return (w.max(1), h.max(1));
+    }
+    let scale = f64::min(max_w as f64 / w as f64, max_h as f64 / h as f64);
+    let fw = ((w as f64 * scale).floor() as u32).clamp(1, max_w);
+    let fh = ((h as f64 * scale).floor() as u32).clamp(1, max_h);
+    (fw, fh)
+}
+
+/// The format to ask the server for: the page's choice if the level allows it, else the first
+/// allowed one.
+pub fn pick_format(wanted: ImageFormat, allowed: &[ImageFormat]) -> ImageFormat {
+    if allowed.contains(&wanted) {
+        wanted
+    } else {
+        allowed.first().copied().unwrap_or(ImageFormat::Png)
+    }
+}
+
+fn webgpu_available() -> bool {
+    let navigator = js::get(&js_sys::global(), "navigator");
+    let gpu = js::get(&navigator, "gpu");
+    !gpu.is_undefined() && !gpu.is_null()
+}
+
+fn consent_request(checked: &Checked, decision: &Decision) -> Option<ConsentRequest> {
+    let a = checked.verdict.accepted.as_ref()?;
+    Some(ConsentRequest {
+        digest: checked.digest.to_string(),
+        key_id: a.key_id.to_string(),
+        key_label: a.key_label.clone(),
+        signer: a.claims.signer.clone(),
+        trust_level: decision.level.as_str(),
+        name: a.claims.name.clone(),
+        version: a.claims.version.clone(),
+        capabilities: decision.capabilities.clone(),
+    })
+}
+
+async fn run(
+    source: &JsValue,
+    opts: &LoadOptions,
+    emitter: &Emitter,
+    started: f64,
+) -> Result<ComponentHandle, LoadError> {
+    let signal = opts.signal.as_ref();
+    check_abort(signal)?;
+    let engine = HashEngine::select(opts.hash)?;
+    let source = Source::from_js(source)?;
+    if opts.canvas.width() == 0 || opts.canvas.height() == 0 {
+        return Err(LoadError::InvalidOptions(
+            "options.canvas has a zero width or height".into(),
+        ));
+    }
+
+    let keyring = keyring::resolve(&opts.keyring, signal).await?;
+    check_abort(signal)?;
+    let downloaded = source::download(source, engine == HashEngine::Wasm, emitter, signal).await?;
+    let (download_bytes, download_ms) = (downloaded.bytes.len() as u64, downloaded.ms);
+    check_abort(signal)?;
+
+    let checked = integrity::check(
+        downloaded.bytes,
+        downloaded.digester,
+        engine,
+        &keyring,
+        js::wall_clock(),
+    )
+    .await?;
+    let report = VerifyReport::of(&checked);
+    emitter.emit(LoaderEvent::Verified {
+        verified: report.verified,
+        trust_level: report.trust_level,
+        reason: report.reason,
+        message: report.message.clone(),
+        digest: report.digest.clone(),
+        signer: report.signer.clone(),
+        key_id: report.key_id.clone(),
+        hash: report.hash,
+        verify_ms: report.verify_ms,
+    });
+
+    let facts = gfx_trust::inspect::inspect(checked.component())
+        .map_err(|e| LoadError::ComponentInvalid(e.to_string()))?;
+    let default_policy;
+    let policy: &Policy = match &opts.policy {
+        Some(p) => p,
+        None => {
+            default_policy = Policy::default();
+            &default_policy
+        }
+    };
+    let decision = decide(
+        &checked.verdict,
+        policy,
+        &facts,
+        ClientFacts {
+            webgpu: webgpu_available(),
+        },
+    );
+    let route = match decision.route {
+        Route::Client => "client",
+        Route::Server => "server",
+        Route::Reject => "reject",
+    };
+    emitter.emit(LoaderEvent::Decision {
+        route,
+        reason: decision.reason.code(),
+        message: decision.message.clone(),
+        trust_level: decision.level.as_str(),
+        consent_required: decision.consent_required,
+        capabilities: decision.capabilities.clone(),
+    });
+
+    let reason: String = match decision.route {
+        Route::Reject => {
+            return Err(LoadError::Rejected {
+                reason: decision.reason.code(),
+                message: decision.message.clone(),
+            })
+        }
+        Route::Server => decision.reason.code().into(),
+        Route::Client => {
+            let mut reason = CLIENT_RUNTIME_UNAVAILABLE;
+            let mut message =
+                "this loader does not run components in the browser yet; showing server frames"
+                    .to_owned();
+            if decision.consent_required {
+                let request = consent_request(&checked, &decision).ok_or_else(|| {
+                    LoadError::Internal("consent is required but no signature was accepted".into())
+                })?;
+                let answer = consent::ask(&opts.consent, &request, signal).await?;
+                emitter.emit(LoaderEvent::Consent {
+                    granted: answer.granted,
+                    remembered: answer.remembered,
+                });
+                if !answer.granted {
+                    reason = "consent-denied";
+                    message = "the user did not allow this component to run in the browser; showing server frames".into();
+                }
+            }
+            emitter.emit(LoaderEvent::Fallback {
+                reason: reason.into(),
+                message,
+            });
+            reason.into()
+        }
+    };
+    check_abort(signal)?;
+    emitter.emit(LoaderEvent::Mode {
+        mode: "server",
+        reason: reason.clone(),
+    });
+
+    let live = Rc::new(RefCell::new(LiveState {
+        mode: "server",
+        trust_level: decision.level.as_str(),
+        reason,
+        digest: checked.digest.to_string(),
+        metrics: Metrics {
+            mode: "server",
+            download_bytes,
+            download_ms,
+            verify_ms: checked.ms,
+            hash: checked.engine.as_str(),
+            ..Metrics::default()
+        },
+        stopped: false,
+    }));
+    let Some(fallback) = &opts.fallback else {
+        return Err(LoadError::FallbackUnavailable(
+            "server frames are needed but no render server is configured (options.fallback.endpoint)"
+                .into(),
+        ));
+    };
+    let limits = &decision.server_limits;
+    let (width, height) = fit(
+        opts.canvas.width(),
+        opts.canvas.height(),
+        limits.max_width,
+        limits.max_height,
+    );
+    let spec = SessionSpec {
+        endpoint: fallback.endpoint.clone(),
+        digest: checked.digest.to_string(),
+        width,
+        height,
+        format: pick_format(fallback.format, &limits.formats).as_str(),
+    };
+    drop(checked);
+    let frames = ServerFrames::start(
+        spec,
+        &opts.canvas,
+        emitter.clone(),
+        Rc::clone(&live),
+        started,
+    )
+    .await?;
+    Ok(ComponentHandle::server(live, frames, emitter.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_keeps_sizes_within_limits_and_the_aspect_ratio() {
+        assert_eq!(fit(512, 512, 1920, 1080), (512, 512));
+        assert_eq!(fit(3840, 2160, 1920, 1080), (1920, 1080));
+        assert_eq!(fit(4000, 1000, 1920, 1080), (1920, 480));
+        assert_eq!(fit(1000, 4000, 1920, 1080), (270, 1080));
+        assert_eq!(fit(100_000, 1, 1920, 1080), (1920, 1));
+    }
+
+    #[test]
+    fn the_page_format_is_used_only_when_allowed() {
+        use ImageFormat::*;
+        assert_eq!(pick_format(Webp, &[Png, Jpeg]), Png);
+        assert_eq!(pick_format(Jpeg, &[Png, Jpeg]), Jpeg);
+        assert_eq!(pick_format(Png, &[]), Png);
+    }
+}

@@ -1,0 +1,4 @@
+// The ES-module page.
+import * as L from '/dist/wasi-gfx-loader.mjs';
+
+window.runLoaderPage(L);

@@ -1,0 +1,33 @@
+// Shared by the test pages: runs loadComponent with parameters from the query string and leaves
+// the outcome in window.__result (and `data-done` on <body>) for the test to read.
+//   ?component=URL &keyring=URL &endpoint=URL &consent=dialog|allow|deny &hash=wasm|webcrypto
+'use strict';
+window.__events = [];
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+
+window.runLoaderPage = async function runLoaderPage(L) {
+  const q = new URLSearchParams(location.search);
+  const canvas = document.getElementById('canvas');
+  const options = {
+    canvas,
+    keyring: q.get('keyring') ?? '/keyring.json',
+    fallback: { endpoint: q.get('endpoint') ?? location.origin },
+    onEvent: (e) => window.__events.push(e),
+  };
+  const consent = q.get('consent') ?? 'dialog';
+  if (consent === 'allow') options.consent = async () => true;
+  else if (consent === 'deny') options.consent = async () => false;
+  if (q.get('hash')) options.hash = q.get('hash');
+  window.__api = L;
+  try {
+    const handle = await L.loadComponent(q.get('component'), options);
+    window.__handle = handle;
+    window.__result = { mode: handle.mode, reason: handle.reason, trustLevel: handle.trustLevel, digest: handle.digest };
+  } catch (e) {
+    window.__result = { error: { code: e.code, message: e.message, reason: e.reason, isLoadError: e instanceof L.LoadError } };
+  }
+  document.body.dataset.done = '1';
+};
