@@ -326,6 +326,7 @@ async fn run(
         emitter.clone(),
         Rc::clone(&live),
         started,
+        signal,
     )
     .await?;
     Ok(ComponentHandle::server(live, frames, emitter.clone()))

@@ -110,6 +110,7 @@ struct Inner {
     stopped: bool,
     stats: Stats,
     input: Option<InputForwarder>,
+    page_hide: Option<EventListener>,
 }
 
 /// A running server-frame session. Dropping it does not stop it; `stop()` does.
@@ -201,6 +202,7 @@ impl ServerFrames {
         emitter: Emitter,
         live: Live,
         started_at: f64,
+        signal: Option<&web_sys::AbortSignal>,
     ) -> Result<ServerFrames, LoadError> {
         let frame_canvas = FrameCanvas::new(canvas)?;
         let opened = open_session(&spec).await?;
@@ -230,6 +232,7 @@ impl ServerFrames {
                 last_report: js::now_ms(),
             },
             input: None,
+            page_hide: None,
         }));
         let first = {
             let inner = Rc::clone(&inner);
@@ -245,15 +248,32 @@ impl ServerFrames {
                 }
             })
         };
+        let aborted = signal.map(|s| {
+            let weak = Rc::downgrade(&inner);
+            EventListener::new(s, "abort", move |_| {
+                if let Some(inner) = weak.upgrade() {
+                    fail_first(&inner, LoadError::Aborted);
+                }
+            })
+        });
         connect(&inner);
         let outcome = js::wait(first).await;
         timeout.cancel();
+        drop(aborted);
         let frames = ServerFrames { inner };
         match outcome {
             Ok(_) => {
                 let forwarder =
                     InputForwarder::attach(canvas, input_url, (spec.width, spec.height));
-                frames.inner.borrow_mut().input = Some(forwarder);
+                // Leaving the page ends the session at once instead of at the server's idle timeout.
+                let page_hide = js::window().map(|w| {
+                    let f = frames.clone();
+                    EventListener::new(&w, "pagehide", move |_| f.stop())
+                });
+                let mut i = frames.inner.borrow_mut();
+                i.input = Some(forwarder);
+                i.page_hide = page_hide;
+                drop(i);
                 Ok(frames)
             }
             Err(e) => {
@@ -272,7 +292,9 @@ impl ServerFrames {
             if let Some(s) = inner.source.take() {
                 s.close();
             }
-            inner.listeners.clear();
+            let mut old = std::mem::take(&mut inner.listeners);
+            old.extend(inner.page_hide.take());
+            retire(old);
             inner.input = None;
             inner.pending = None;
             (
@@ -285,6 +307,13 @@ impl ServerFrames {
                 let _ = request("DELETE", &url, None).await;
             });
         }
+    }
+}
+
+/// Drops listeners after the current event handler returns (one of them may be running now).
+fn retire(listeners: Vec<EventListener>) {
+    if !listeners.is_empty() {
+        spawn_local(async move { drop(listeners) });
     }
 }
 
@@ -504,7 +533,7 @@ fn on_guest_error(inner: &Rc<RefCell<Inner>>, msg: CodeMsg) {
         if let Some(s) = i.source.take() {
             s.close();
         }
-        i.listeners.clear();
+        retire(std::mem::take(&mut i.listeners));
         i.live.borrow_mut().reason = msg.code.clone();
         (i.emitter.clone(), i.canvas.clone())
     };
@@ -533,7 +562,7 @@ fn on_end(inner: &Rc<RefCell<Inner>>, msg: Option<CodeMsg>) {
         if let Some(s) = i.source.take() {
             s.close();
         }
-        i.listeners.clear();
+        retire(std::mem::take(&mut i.listeners));
         i.live.borrow_mut().stopped = true;
         i.emitter.clone()
     };
@@ -598,7 +627,7 @@ fn schedule_reconnect(inner: &Rc<RefCell<Inner>>) {
         if let Some(s) = i.source.take() {
             s.close();
         }
-        i.listeners.clear();
+        retire(std::mem::take(&mut i.listeners));
         i.attempts += 1;
         let shift = i.attempts.min(5);
         ((250u32 << shift).min(MAX_BACKOFF_MS), Rc::downgrade(inner))

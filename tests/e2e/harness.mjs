@@ -5,6 +5,7 @@
 //   /dist/…            the built loader (www/dist, `npm run build:web`)
 //   /pages/…           the test pages (tests/e2e/pages)
 //   /components/X.wasm trusted (enterprise), consent (publisher-signed), unsigned, tampered, input
+//                      (input-echo, unsigned), spin (hostile-spin, unsigned: loops at its 6th frame)
 //   /keyring.json      trusting the two test keys
 // and starts gfx-render-server with that keyring, those components and that site (--www).
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,6 +65,7 @@ export function buildSite() {
   signed('triangle', 'consent.wasm', publisher, 'publisher-signed', 'Test Publisher');
   fs.copyFileSync(path.join(GUESTS, 'animated-clear.wasm'), path.join(comps, 'unsigned.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'input-echo.wasm'), path.join(comps, 'input.wasm'));
+  fs.copyFileSync(path.join(GUESTS, 'hostile-spin.wasm'), path.join(comps, 'spin.wasm'));
   signed('triangle', 'tampered.wasm', enterprise, 'enterprise-trusted', 'Test Enterprise');
   const t = fs.readFileSync(path.join(comps, 'tampered.wasm'));
   t[t.length - 1] ^= 0x01; // a bit of the last section (producers): the signature no longer matches

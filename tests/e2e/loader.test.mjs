@@ -228,6 +228,33 @@ describe('consent', () => {
 });
 
 describe('resilience', () => {
+  it('a component failing on the server says so: reason, error event, error state on the canvas', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('classic', { component: '/components/spin.wasm' }));
+    const r = await settled(page);
+    assert.equal(r.reason, 'unsigned');
+    await page.waitForFunction(() => window.__handle.reason === 'cpu-limit', null, { timeout: 30_000 });
+    assert.ok((await events(page)).some((e) => e.type === 'error' && e.code === 'cpu-limit'));
+    await waitForPixels(page, (p) => same(p.at(2, 2), ERROR_BACKGROUND), { what: 'the error state' });
+    assert.match(await page.locator('#canvas').getAttribute('aria-label'), /cpu-limit/);
+  }));
+
+  it('an aborted load rejects with aborted and opens no session', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, `${server.url}/pages/classic.html?component=none`, { wait: false });
+    await page.waitForFunction(() => document.body?.dataset.done === '1');
+    const sessionsBefore = (await (await fetch(`${server.url}/healthz`)).json()).sessions;
+    const code = await page.evaluate(async () => {
+      const ac = new AbortController();
+      const p = window.WasiGfxLoader.loadComponent('/components/unsigned.wasm', {
+        canvas: document.getElementById('canvas'), keyring: '/keyring.json',
+        fallback: { endpoint: location.origin }, signal: ac.signal,
+      });
+      ac.abort();
+      return p.then(() => 'resolved', (e) => e.code);
+    });
+    assert.equal(code, 'aborted');
+    assert.equal((await (await fetch(`${server.url}/healthz`)).json()).sessions, sessionsBefore);
+  }));
+
   it('reconnects with a new session when the render server restarts', () => fresh(async (ctx) => {
     const page = await openPage(ctx, url('classic', { component: '/components/unsigned.wasm' }));
     await settled(page);
