@@ -86,7 +86,14 @@ async fn a_memory_bomb_ends_with_memory_limit() {
     let component = engine
         .compile(&common::guest("hostile-memory-bomb"))
         .unwrap();
-    let mut run = engine.spawn(&component, spec(32, 32)).unwrap();
+    // A small memory cap and a generous CPU limit: touching memory takes wall-clock time (the
+    // epoch deadline counts it), which a loaded machine stretches; the memory cap must come first.
+    let mut limited = spec(32, 32);
+    limited.limits = GuestLimits {
+        memory: 48 << 20,
+        cpu: Duration::from_secs(20),
+    };
+    let mut run = engine.spawn(&component, limited).unwrap();
     let err = run.nth_frame(0, FRAME_TIMEOUT).await.unwrap_err();
     assert_eq!(err.code(), "memory-limit", "{err:?}");
 }
