@@ -73,11 +73,14 @@ export function buildSite() {
   return { dir, site, keyring };
 }
 
-/** Starts the render server on `port` (0: any) serving `site`; resolves with {url, port, stop}. */
-export function startServer(site, { port = 0 } = {}) {
+/**
+ * Starts the render server on `port` (0: any) serving `site`; resolves with {url, port, stop}.
+ * Its keyring and components are `site`/keyring.json and `site`/components unless given.
+ */
+export function startServer(site, { port = 0, keyring = path.join(site, 'keyring.json'), components = path.join(site, 'components') } = {}) {
   const cache = path.join(os.tmpdir(), 'gfx-e2e-mesa-cache');
-  const child = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--keyring', path.join(site, 'keyring.json'),
-    '--components', path.join(site, 'components'), '--www', site,
+  const child = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--keyring', keyring,
+    '--components', components, '--www', site,
     '--compile-cache', path.join(ROOT, 'target', 'e2e-wasmtime-cache')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MESA_SHADER_CACHE_DIR: cache, RUST_LOG: process.env.RUST_LOG ?? 'gfx_render_server=warn' },
@@ -168,4 +171,93 @@ export function same(a, b) {
 /** A colour of guests/animated-clear: (s, 64, 255 - s, 255) with s = 16 n mod 256. */
 export function isAnimatedClear([r, g, b, a]) {
   return g === 64 && a === 255 && r % 16 === 0 && r + b === 255;
+}
+
+/**
+ * The demo site as `npm start` serves it, in a fresh temporary directory: the real www/index.html,
+ * demo.js, demo.css and dist/, and a demo/ folder made the way scripts/start.mjs makes www/demo/ —
+ * two keys ("Demo Enterprise", cap enterprise-trusted; "Demo Publisher", cap publisher-signed), a
+ * keyring trusting them, the guests signed four ways (trusted, consent, unsigned, tampered) and
+ * manifest.json with `gfx-sign verify --json` of each. Start the server with
+ * `startServer(site, { keyring: demoKeyring, components: demoComponents })`.
+ */
+export function buildDemoSite() {
+  for (const f of [GFX_SIGN, SERVER]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing: cargo build -p gfx-sign -p gfx-render-server`);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'www', 'dist', 'wasi-gfx-loader.mjs'))) throw new Error('www/dist is missing: npm run build:web');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfx-e2e-demo-'));
+  const site = path.join(dir, 'site');
+  const demo = path.join(site, 'demo');
+  fs.mkdirSync(path.join(demo, 'components'), { recursive: true });
+  for (const f of ['index.html', 'demo.js', 'demo.css']) fs.copyFileSync(path.join(ROOT, 'www', f), path.join(site, f));
+  fs.cpSync(path.join(ROOT, 'www', 'dist'), path.join(site, 'dist'), { recursive: true });
+  const gfxSign = (args, { allowFail = false } = {}) => {
+    const r = spawnSync(GFX_SIGN, args, { cwd: demo, encoding: 'utf8' });
+    if (r.status !== 0 && !allowFail) throw new Error(`gfx-sign ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const keysDir = path.join(dir, 'keys');
+  fs.mkdirSync(keysDir);
+  const keys = [
+    { file: path.join(keysDir, 'demo-enterprise.pem'), cap: 'enterprise-trusted', label: 'Demo Enterprise' },
+    { file: path.join(keysDir, 'demo-publisher.pem'), cap: 'publisher-signed', label: 'Demo Publisher' },
+  ];
+  for (const k of keys) {
+    gfxSign(['keygen', '--out', k.file]);
+    gfxSign(['keyring', 'add', '--keyring', 'keyring.json', '--key', k.file.replace(/\.pem$/, '.pub.pem'),
+      '--max-level', k.cap, '--label', k.label]);
+  }
+  const demos = [
+    { id: 'trusted', title: 'Triangle, enterprise-trusted', guest: 'triangle', key: keys[0], level: 'enterprise-trusted' },
+    { id: 'consent', title: 'Animated clear, publisher-signed (needs consent)', guest: 'animated-clear', key: keys[1], level: 'publisher-signed' },
+    { id: 'unsigned', title: 'Triangle, unsigned', guest: 'triangle' },
+    { id: 'tampered', title: 'Animated clear, tampered after signing', guest: 'animated-clear', key: keys[0], level: 'enterprise-trusted', tamper: true },
+  ];
+  const components = [];
+  for (const d of demos) {
+    const out = `components/${d.id}.wasm`;
+    const src = path.join(GUESTS, `${d.guest}.wasm`);
+    if (d.key) {
+      gfxSign(['sign', '--key', d.key.file, '--level', d.level, '--signer', d.key.label, '--name', d.guest,
+        '--version', '0.1.0', '--capability', 'gpu', '--capability', 'surface', src, '-o', out]);
+    } else {
+      fs.copyFileSync(src, path.join(demo, out));
+    }
+    if (d.tamper) {
+      const bytes = fs.readFileSync(path.join(demo, out));
+      bytes[bytes.length - 1] ^= 0x01; // one bit of the producers section
+      fs.writeFileSync(path.join(demo, out), bytes);
+    }
+    const verdict = JSON.parse(gfxSign(['verify', '--keyring', 'keyring.json', out, '--json'], { allowFail: true }));
+    components.push({ id: d.id, title: d.title, url: `/demo/${out}`, verdict });
+  }
+  const manifest = { keyring: '/demo/keyring.json', components };
+  fs.writeFileSync(path.join(demo, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return { dir, site, manifest, demoKeyring: path.join(demo, 'keyring.json'), demoComponents: path.join(demo, 'components') };
+}
+
+/** An element as the user sees it (an element screenshot), decoded; `at(x, y)` is [r, g, b, a]. */
+export async function elementPixels(locator) {
+  const png = PNG.sync.read(await locator.screenshot());
+  return {
+    width: png.width,
+    height: png.height,
+    at(x, y) {
+      const i = (png.width * Math.floor(y) + Math.floor(x)) * 4;
+      return [png.data[i], png.data[i + 1], png.data[i + 2], png.data[i + 3]];
+    },
+  };
+}
+
+/** Polls an element's pixels until `check(pixels)` holds. */
+export async function waitForElementPixels(locator, check, { timeout = 20_000, what = 'pixels' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await elementPixels(locator);
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${what} not reached in ${timeout} ms; centre ${last?.at(last.width / 2, last.height / 2)}, corner ${last?.at(2, 2)}`);
 }
