@@ -42,7 +42,7 @@ impl FrameCanvas {
         let _ = self
             .ctx
             .draw_image_with_image_bitmap_and_dw_and_dh(frame, 0.0, 0.0, w, h);
-        let _ = self.canvas.remove_attribute("data-wasi-gfx-error");
+        clear_label(&self.canvas);
     }
 
     /// Shows the error state.
@@ -69,12 +69,37 @@ pub fn show_error(canvas: &HtmlCanvasElement, code: &str, message: &str) {
     }
 }
 
+/// Saved page's own `aria-label` while the error label replaces it.
+const SAVED_LABEL: &str = "data-wasi-gfx-saved-label";
+
 fn label(canvas: &HtmlCanvasElement, code: &str, message: &str) {
+    if !canvas.has_attribute("data-wasi-gfx-error") {
+        if let Some(own) = canvas.get_attribute("aria-label") {
+            let _ = canvas.set_attribute(SAVED_LABEL, &own);
+        }
+    }
     let _ = canvas.set_attribute("data-wasi-gfx-error", code);
     let _ = canvas.set_attribute(
         "aria-label",
         &format!("Component unavailable ({code}): {message}"),
     );
+}
+
+/// Frames are showing again: the error label goes, the page's own label (if any) comes back.
+fn clear_label(canvas: &HtmlCanvasElement) {
+    if !canvas.has_attribute("data-wasi-gfx-error") {
+        return;
+    }
+    let _ = canvas.remove_attribute("data-wasi-gfx-error");
+    match canvas.get_attribute(SAVED_LABEL) {
+        Some(own) => {
+            let _ = canvas.set_attribute("aria-label", &own);
+            let _ = canvas.remove_attribute(SAVED_LABEL);
+        }
+        None => {
+            let _ = canvas.remove_attribute("aria-label");
+        }
+    }
 }
 
 fn paint_error(
