@@ -55,7 +55,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 log "end to end: Playwright + the real render server (debug build)"
 cargo build --locked -p gfx-sign -p gfx-render-server
-node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ 2>&1 | tee -a "$LOG"
+node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ bench/ 2>&1 | tee -a "$LOG"
 
 # cargo prints "test result: ok. N passed; M failed"; node --test (TAP) prints "# pass N" / "# fail M".
 read -r passed failed < <(awk '

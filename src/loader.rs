@@ -111,7 +111,7 @@ pub async fn verify_only(
     };
     let keyring = keyring::resolve(&keyring_source, None).await?;
     let downloaded = source::download(
-        Source::from_js(&source)?,
+        source::begin(Source::from_js(&source)?, None)?,
         engine == HashEngine::Wasm,
         &Emitter::default(),
         None,
@@ -185,9 +185,11 @@ async fn run(
         ));
     }
 
+    // The component's request goes out first, so its download overlaps the keyring's.
+    let pending = source::begin(source, signal)?;
     let keyring = keyring::resolve(&opts.keyring, signal).await?;
     check_abort(signal)?;
-    let downloaded = source::download(source, engine == HashEngine::Wasm, emitter, signal).await?;
+    let downloaded = source::download(pending, engine == HashEngine::Wasm, emitter, signal).await?;
     let (download_bytes, download_ms) = (downloaded.bytes.len() as u64, downloaded.ms);
     check_abort(signal)?;
 

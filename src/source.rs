@@ -7,6 +7,7 @@
 use gfx_trust::digest::Digester;
 use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
 use crate::error::LoadError;
@@ -74,29 +75,41 @@ impl Source {
     }
 }
 
-/// Fetches `url` with the page's abort signal; an HTTP error status is an error.
-pub async fn fetch(url: &str, signal: Option<&AbortSignal>) -> Result<Response, LoadError> {
+/// Sends a GET for `url` with the page's abort signal; the future settles with the response.
+/// (Wrapping the promise at once also means a failure nobody awaits is not an unhandled
+/// rejection.)
+pub fn send(url: &str, signal: Option<&AbortSignal>) -> Result<JsFuture, LoadError> {
     let init = RequestInit::new();
     init.set_method("GET");
     if let Some(s) = signal {
         init.set_signal(Some(s));
     }
+    let request =
+        Request::new_with_str_and_init(url, &init).map_err(|e| LoadError::FetchFailed {
+            url: url.to_owned(),
+            detail: js::describe(&e),
+        })?;
+    let window = js::window().ok_or_else(|| LoadError::Internal("no window".into()))?;
+    Ok(JsFuture::from(window.fetch_with_request(&request)))
+}
+
+/// Waits for the response to a [`send`]; an HTTP error status is an error.
+pub async fn response(
+    url: &str,
+    sent: JsFuture,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, LoadError> {
     let failed = |detail: String| LoadError::FetchFailed {
         url: url.to_owned(),
         detail,
     };
-    let request =
-        Request::new_with_str_and_init(url, &init).map_err(|e| failed(js::describe(&e)))?;
-    let window = js::window().ok_or_else(|| LoadError::Internal("no window".into()))?;
-    let response = js::wait(window.fetch_with_request(&request))
-        .await
-        .map_err(|e| {
-            if signal.is_some_and(|s| s.aborted()) {
-                LoadError::Aborted
-            } else {
-                failed(js::describe(&e))
-            }
-        })?;
+    let response = sent.await.map_err(|e| {
+        if signal.is_some_and(|s| s.aborted()) {
+            LoadError::Aborted
+        } else {
+            failed(js::describe(&e))
+        }
+    })?;
     let response: Response = response
         .dyn_into()
         .map_err(|_| LoadError::Internal("fetch did not return a Response".into()))?;
@@ -110,21 +123,54 @@ pub async fn fetch(url: &str, signal: Option<&AbortSignal>) -> Result<Response, 
     Ok(response)
 }
 
-/// Downloads the component, reporting progress, optionally hashing as it arrives.
+/// Fetches `url`: [`send`] then [`response`].
+pub async fn fetch(url: &str, signal: Option<&AbortSignal>) -> Result<Response, LoadError> {
+    response(url, send(url, signal)?, signal).await
+}
+
+/// A download that has begun: the request is on its way (or the bytes are at hand).
+pub enum Pending {
+    /// The page's own bytes.
+    Bytes(Vec<u8>),
+    /// A request in flight.
+    Request {
+        /// Its URL.
+        url: String,
+        /// The response, when it comes.
+        sent: JsFuture,
+        /// When the request went out (`performance.now()`).
+        at: f64,
+    },
+}
+
+/// Starts getting the component, so that its download overlaps whatever the caller does next
+/// (fetching the keyring).
+pub fn begin(source: Source, signal: Option<&AbortSignal>) -> Result<Pending, LoadError> {
+    Ok(match source {
+        Source::Bytes(b) => Pending::Bytes(b),
+        Source::Url(url) => {
+            let sent = send(&url, signal)?;
+            Pending::Request {
+                url,
+                sent,
+                at: js::now_ms(),
+            }
+        }
+    })
+}
+
+/// Downloads the component, reporting progress, optionally hashing as it arrives (bytes the page
+/// passed in are not hashed here: nothing would overlap; [`crate::integrity::check`] hashes them).
 pub async fn download(
-    source: Source,
+    pending: Pending,
     hash_while_streaming: bool,
     emitter: &Emitter,
     signal: Option<&AbortSignal>,
 ) -> Result<Downloaded, LoadError> {
-    let started = js::now_ms();
-    let mut digester = hash_while_streaming.then(Digester::new);
-    let url = match source {
-        Source::Bytes(bytes) => {
+    let (url, sent, started) = match pending {
+        Pending::Bytes(bytes) => {
+            let started = js::now_ms();
             check_size(bytes.len() as u64)?;
-            if let Some(d) = &mut digester {
-                d.update(&bytes);
-            }
             let n = bytes.len() as u64;
             emitter.emit(LoaderEvent::Progress {
                 loaded: n,
@@ -132,13 +178,14 @@ pub async fn download(
             });
             return Ok(Downloaded {
                 bytes,
-                digester,
+                digester: None,
                 ms: js::now_ms() - started,
             });
         }
-        Source::Url(url) => url,
+        Pending::Request { url, sent, at } => (url, sent, at),
     };
-    let response = fetch(&url, signal).await?;
+    let mut digester = hash_while_streaming.then(Digester::new);
+    let response = response(&url, sent, signal).await?;
     let total = response
         .headers()
         .get("content-length")
