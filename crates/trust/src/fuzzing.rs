@@ -18,6 +18,13 @@
 //!   (the document round-trips through its own JSON), a fixed signed
 //!   component is verified against the resulting keyring, and
 //!   [`Policy::parse`] runs on the same bytes when they are UTF-8.
+//! * [`run_inspect`]: [`inspect`] (the parse-only walk) against
+//!   [`inspect_validated`], the validating implementation it replaced, kept
+//!   here as the oracle: where wasmparser's validator accepts the input both
+//!   give the same facts; where it rejects, `inspect` may accept or reject.
+//!   Facts are coherent either way (sizes, totals, names, kinds). Input the
+//!   walk refuses for nesting past [`MAX_NESTING`](crate::inspect::MAX_NESTING)
+//!   is not given to the oracle, which would recurse into it without limit.
 //!
 //! The parsers must never panic; a broken invariant panics with a message
 //! naming it, which libFuzzer records as a crash. Nothing here is part of the
@@ -30,13 +37,14 @@ use time::OffsetDateTime;
 
 use crate::container::{self, Container, COMPONENT_PREAMBLE};
 use crate::digest::{Digest, Digester};
+use crate::inspect::{inspect, ComponentFacts, InspectError, Item};
 use crate::keyring::{KeyEntryDoc, KeyringDoc, ALGORITHM, MAX_KEYRING_BYTES};
 use crate::section;
 use crate::statement::{Claims, Statement};
 use crate::verify::{verify, verify_section, Reason, Verdict};
 use crate::{Keyring, Policy, SigningKey, TrustLevel};
 
-/// The three fuzz targets, named as in `crates/trust/fuzz/fuzz_targets/`
+/// The fuzz targets, named as in `crates/trust/fuzz/fuzz_targets/`
 /// and `crates/trust/fuzz/corpus/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -46,11 +54,18 @@ pub enum Target {
     Section,
     /// Keyring JSON (and policies, on the same bytes).
     Keyring,
+    /// Whole files: `inspect` against the validating oracle.
+    Inspect,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 3] = [Target::Container, Target::Section, Target::Keyring];
+    pub const ALL: [Target; 4] = [
+        Target::Container,
+        Target::Section,
+        Target::Keyring,
+        Target::Inspect,
+    ];
 
     /// The directory / fuzz target name.
     pub fn name(self) -> &'static str {
@@ -58,6 +73,7 @@ impl Target {
             Target::Container => "container",
             Target::Section => "section",
             Target::Keyring => "keyring",
+            Target::Inspect => "inspect",
         }
     }
 
@@ -72,6 +88,7 @@ impl Target {
             Target::Container => run_container(data),
             Target::Section => run_section(data),
             Target::Keyring => run_keyring(data),
+            Target::Inspect => run_inspect(data),
         }
     }
 }
@@ -510,6 +527,160 @@ pub fn run_keyring(data: &[u8]) {
             }
         }
     }
+}
+
+/// The inspect target: see the module documentation.
+pub fn run_inspect(data: &[u8]) {
+    let facts = inspect(data);
+    match &facts {
+        Ok(f) => check_facts(f, data),
+        // The walk refuses nesting the validator would recurse into without
+        // limit (a stack overflow is no panic to catch): no oracle here.
+        Err(e) if crate::inspect::is_nested_too_deep(e) => return,
+        Err(_) => {}
+    }
+    if let Some(Ok(expected)) = oracle(data) {
+        assert_eq!(
+            facts,
+            Ok(expected),
+            "inspect disagrees with the validating oracle"
+        );
+    }
+}
+
+/// [`inspect_validated`], or `None` where the validator itself panics:
+/// wasmparser 0.247 asserts on some valid components (an instance type with
+/// two `(eq T)` type exports of one type, passed as an instantiation
+/// argument; fixed in later wasmparser), and the oracle's own bugs are not
+/// what the inspect target looks for. Under cargo-fuzz (`cfg(fuzzing)`),
+/// whose panic hook aborts, the hook is silenced around the call.
+pub fn oracle(data: &[u8]) -> Option<Result<ComponentFacts, InspectError>> {
+    #[cfg(fuzzing)]
+    let hook = std::panic::take_hook();
+    #[cfg(fuzzing)]
+    std::panic::set_hook(Box::new(|_| {}));
+    let answer = std::panic::catch_unwind(|| inspect_validated(data)).ok();
+    #[cfg(fuzzing)]
+    std::panic::set_hook(hook);
+    answer
+}
+
+/// What facts must satisfy, whatever the input.
+fn check_facts(f: &ComponentFacts, data: &[u8]) {
+    assert_eq!(f.bytes, data.len() as u64, "facts give the wrong size");
+    let total = f
+        .imports
+        .iter()
+        .map(|i| i.functions)
+        .fold(0u32, u32::saturating_add);
+    assert_eq!(f.imported_functions, total, "imported functions miscounted");
+    if container::preamble_kind(data) != Ok(container::Kind::Component) {
+        assert!(
+            f.imports.is_empty() && f.exports.is_empty(),
+            "a core module has component imports or exports"
+        );
+    }
+    for i in f.imports.iter().chain(&f.exports) {
+        assert_eq!(
+            *i,
+            crate::inspect::item(&i.name, i.kind, i.functions),
+            "interface or version not taken from the name"
+        );
+        match i.kind {
+            "func" => assert_eq!(i.functions, 1, "a function counts as {}", i.functions),
+            "instance" => {}
+            "type" | "module" | "component" | "value" => {
+                assert_eq!(i.functions, 0, "a {} counts functions", i.kind)
+            }
+            other => panic!("unknown kind {other}"),
+        }
+    }
+}
+
+/// The implementation `inspect` replaced: validate the whole binary with
+/// wasmparser's validator (every proposal it knows), then read the top-level
+/// imports' and exports' types from it. The differential oracle of
+/// [`run_inspect`] and of `tests/inspect.rs`; not part of the trust core
+/// (it needs wasmparser's `validate` feature, which only tests and fuzzing
+/// enable).
+pub fn inspect_validated(bytes: &[u8]) -> Result<ComponentFacts, InspectError> {
+    use wasmparser::{
+        component_types::ComponentEntityType, Parser, Payload, Validator, WasmFeatures,
+    };
+
+    fn kind_and_functions(
+        ty: Option<ComponentEntityType>,
+        types: &wasmparser::types::Types,
+    ) -> (&'static str, u32) {
+        match ty {
+            Some(ComponentEntityType::Func(_)) => ("func", 1),
+            Some(ComponentEntityType::Instance(id)) => {
+                let n = types[id]
+                    .exports
+                    .values()
+                    .filter(|t| matches!(t, ComponentEntityType::Func(_)))
+                    .count();
+                ("instance", u32::try_from(n).unwrap_or(u32::MAX))
+            }
+            Some(ComponentEntityType::Module(_)) => ("module", 0),
+            Some(ComponentEntityType::Component(_)) => ("component", 0),
+            Some(ComponentEntityType::Value(_)) => ("value", 0),
+            Some(ComponentEntityType::Type { .. }) => ("type", 0),
+            None => ("unknown", 0),
+        }
+    }
+
+    let invalid = |e: wasmparser::BinaryReaderError| InspectError::Invalid(e.to_string());
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let types = validator.validate_all(bytes).map_err(invalid)?;
+
+    let mut import_names = Vec::new();
+    let mut export_names = Vec::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(invalid)? {
+            Payload::Version { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    import_names.push(import.map_err(invalid)?.name.0.to_owned());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    export_names.push(export.map_err(invalid)?.name.0.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let items = |names: &[String], import: bool| -> Vec<Item> {
+        names
+            .iter()
+            .map(|n| {
+                let ty = if import {
+                    types.component_entity_type_of_import(n)
+                } else {
+                    types.component_entity_type_of_export(n)
+                };
+                let (kind, f) = kind_and_functions(ty, &types);
+                crate::inspect::item(n, kind, f)
+            })
+            .collect()
+    };
+    let imports = items(&import_names, true);
+    let exports = items(&export_names, false);
+    let imported_functions = imports
+        .iter()
+        .map(|i| i.functions)
+        .fold(0u32, u32::saturating_add);
+    Ok(ComponentFacts {
+        bytes: bytes.len() as u64,
+        imports,
+        exports,
+        imported_functions,
+    })
 }
 
 #[cfg(test)]

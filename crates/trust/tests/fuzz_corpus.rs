@@ -90,6 +90,11 @@ fn keyring_corpus() {
     check_corpus(Target::Keyring);
 }
 
+#[test]
+fn inspect_corpus() {
+    check_corpus(Target::Inspect);
+}
+
 /// Crash, leak, timeout and out-of-memory inputs libFuzzer saved.
 ///
 /// `fuzz/artifacts/` exists only after a fuzzer run found something (or

@@ -27,6 +27,11 @@ use gfx_trust::sign::sign;
 use gfx_trust::{section, verify, Claims, Reason, SigningKey, TrustLevel};
 use time::OffsetDateTime;
 
+mod common;
+use common::components::{
+    gen, nested_component_type, COMPONENTS, INSTANCES, VALIDATOR_0_247_PANICS,
+};
+
 type Seeds = BTreeMap<String, Vec<u8>>;
 
 fn corpus_root() -> PathBuf {
@@ -373,6 +378,38 @@ fn write_yaml(v: &serde_json::Value, indent: usize, out: &mut String) {
     }
 }
 
+/// Whole files for the inspect target: the hand-written components of
+/// `tests/inspect.rs`, generated ones, truncations, a core module, nesting
+/// past the limit.
+fn inspect_seeds() -> Seeds {
+    let mut s = Seeds::new();
+    for (name, text) in [
+        ("instances", INSTANCES),
+        ("components", COMPONENTS),
+        ("validator-0.247-panics", VALIDATOR_0_247_PANICS),
+        ("core-module", "(module (func (export \"f\")))"),
+    ] {
+        s.insert(name.into(), wat::parse_str(text).expect("valid text"));
+    }
+    for seed in 0..6 {
+        let choices = gen::tape(seed, 160);
+        s.insert(
+            format!("generated-{seed}"),
+            gen::component(&mut gen::Tape::new(&choices)),
+        );
+    }
+    let instances = s["instances"].clone();
+    for cut in [9, 20, instances.len() / 2, instances.len() - 1] {
+        s.insert(format!("instances-cut-at-{cut}"), instances[..cut].to_vec());
+    }
+    s.insert(
+        "nested-past-the-limit".into(),
+        nested_component_type(gfx_trust::inspect::MAX_NESTING + 1),
+    );
+    s.insert("fixture-component".into(), fixture_component());
+    s
+}
+
 fn write_dir(target: &str, seeds: &Seeds) {
     let dir = corpus_root().join(target);
     fs::create_dir_all(&dir).unwrap();
@@ -394,6 +431,7 @@ fn regenerate_seed_corpora() {
     let containers = container_seeds();
     let sections = section_seeds(&containers);
     let keyrings = keyring_seeds();
+    let inspects = inspect_seeds();
     // The seeds reach the paths their names promise.
     let ring = gfx_trust::fuzzing::fixture_keyring();
     let now = gfx_trust::fuzzing::fixture_now();
@@ -434,6 +472,7 @@ fn regenerate_seed_corpora() {
         ("container", &containers),
         ("section", &sections),
         ("keyring", &keyrings),
+        ("inspect", &inspects),
     ] {
         let t = gfx_trust::fuzzing::Target::from_name(target).unwrap();
         for bytes in seeds.values() {

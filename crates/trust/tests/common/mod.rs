@@ -2,9 +2,12 @@
 //! fuzz harnesses use (`gfx_trust::fuzzing`), plus small helpers.
 #![allow(dead_code)]
 
+pub mod components;
+
 use gfx_trust::keyring::KeyringDoc;
 use gfx_trust::{Keyring, SigningKey, TrustLevel};
 
+#[allow(unused_imports)]
 pub use gfx_trust::fuzzing::{
     fixture_claims as claims, fixture_component as component, fixture_entry as entry,
     fixture_key as key, fixture_now as now,
