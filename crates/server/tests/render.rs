@@ -98,6 +98,22 @@ async fn a_memory_bomb_ends_with_memory_limit() {
     assert_eq!(err.code(), "memory-limit", "{err:?}");
 }
 
+/// A valid 79-byte component on which wasmparser's validator asserts (`prev.is_none()` in
+/// `register_type_renamings`; see crates/trust/tests/common/components.rs): compiling it must end
+/// in a result, not a panic.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_the_parser_chokes_on_is_refused_not_a_panic() {
+    let bytes = hex::decode(
+        "0061736d0d00010007180142030140000100040002653003000004000265310300000a060100016905000418\
+         0061736d0d000100060501030201000a07010002696e050005090100000102696e0500",
+    )
+    .unwrap();
+    let engine = RenderEngine::new().unwrap();
+    if let Err(err) = engine.compile(&bytes) {
+        assert_eq!(err.code(), "component-invalid", "{err:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_does_not_compile() {
     let engine = RenderEngine::new().unwrap();

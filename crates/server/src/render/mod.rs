@@ -236,8 +236,21 @@ impl RenderEngine {
     }
 
     /// Compiles a component (once per component; runs share the result).
+    ///
+    /// The bytes are untrusted and wasmtime's parser has panicked on valid input before
+    /// (wasmparser's `register_type_renamings` assertion): a panic here is a refused component,
+    /// never a lost registration thread or server.
     pub fn compile(&self, bytes: &[u8]) -> Result<Component, RenderError> {
-        Component::new(&self.engine, bytes).map_err(|e| RenderError::Compile(text(&e)))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Component::new(&self.engine, bytes)
+        }))
+        .map_err(|_| {
+            RenderError::Compile(
+                "the component compiler failed on this component (a defect of wasmtime's parser)"
+                    .into(),
+            )
+        })?
+        .map_err(|e| RenderError::Compile(text(&e)))
     }
 
     /// Starts a run on its own thread. Send [`Input::Tick`] to get frames.
