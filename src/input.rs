@@ -15,72 +15,55 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlCanvasElement, KeyboardEvent, MouseEvent, Request, RequestInit};
+use web_sys::{HtmlCanvasElement, KeyboardEvent, MouseEvent};
 
-use crate::js;
+use crate::{http, js};
 
 /// Most events per request (the server's limit).
 pub const MAX_BATCH: usize = 256;
 
-/// One input event, as the render server takes it.
+/// A pointer position in frame pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    /// From the left.
+    pub x: f64,
+    /// From the top.
+    pub y: f64,
+}
+
+/// A key event's fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    /// `KeyboardEvent.code`.
+    pub key: String,
+    /// The character, for printable keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Modifier.
+    pub alt_key: bool,
+    /// Modifier.
+    pub ctrl_key: bool,
+    /// Modifier.
+    pub meta_key: bool,
+    /// Modifier.
+    pub shift_key: bool,
+}
+
+/// One input event, as the render server takes it (`{"type": "pointer-down", "x": …, "y": …}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum InputEvent {
     /// Pointer pressed.
-    PointerDown {
-        /// Frame pixels from the left.
-        x: f64,
-        /// Frame pixels from the top.
-        y: f64,
-    },
+    PointerDown(Point),
     /// Pointer released.
-    PointerUp {
-        /// Frame pixels from the left.
-        x: f64,
-        /// Frame pixels from the top.
-        y: f64,
-    },
+    PointerUp(Point),
     /// Pointer moved.
-    PointerMove {
-        /// Frame pixels from the left.
-        x: f64,
-        /// Frame pixels from the top.
-        y: f64,
-    },
+    PointerMove(Point),
     /// Key pressed.
-    #[serde(rename_all = "camelCase")]
-    KeyDown {
-        /// `KeyboardEvent.code`.
-        key: String,
-        /// The character, for printable keys.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        text: Option<String>,
-        /// Modifier.
-        alt_key: bool,
-        /// Modifier.
-        ctrl_key: bool,
-        /// Modifier.
-        meta_key: bool,
-        /// Modifier.
-        shift_key: bool,
-    },
+    KeyDown(Key),
     /// Key released.
-    #[serde(rename_all = "camelCase")]
-    KeyUp {
-        /// `KeyboardEvent.code`.
-        key: String,
-        /// The character, for printable keys.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        text: Option<String>,
-        /// Modifier.
-        alt_key: bool,
-        /// Modifier.
-        ctrl_key: bool,
-        /// Modifier.
-        meta_key: bool,
-        /// Modifier.
-        shift_key: bool,
-    },
+    KeyUp(Key),
     /// The canvas's drawing buffer changed size.
     Resize {
         /// New width.
@@ -92,8 +75,8 @@ pub enum InputEvent {
 
 /// Adds `event` to `queue`, replacing a trailing pointer move by a newer one.
 pub fn enqueue(queue: &mut Vec<InputEvent>, event: InputEvent) {
-    if matches!(event, InputEvent::PointerMove { .. })
-        && matches!(queue.last(), Some(InputEvent::PointerMove { .. }))
+    if matches!(event, InputEvent::PointerMove(_))
+        && matches!(queue.last(), Some(InputEvent::PointerMove(_)))
     {
         queue.pop();
     }
@@ -159,20 +142,7 @@ fn flush(queue: &Rc<RefCell<Queue>>) {
 }
 
 async fn post(url: &str, body: &str) -> Result<(), String> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    let headers = web_sys::Headers::new().map_err(|e| js::describe(&e))?;
-    headers
-        .set("content-type", "application/json")
-        .map_err(|e| js::describe(&e))?;
-    init.set_headers(&headers);
-    let req = Request::new_with_str_and_init(url, &init).map_err(|e| js::describe(&e))?;
-    let window = js::window().ok_or("no window")?;
-    let res: web_sys::Response = js::wait(window.fetch_with_request(&req))
-        .await
-        .map_err(|e| js::describe(&e))?
-        .unchecked_into();
+    let res = http::request("POST", url, Some(body)).await?;
     if res.ok() {
         Ok(())
     } else {
@@ -191,29 +161,19 @@ fn position(canvas: &HtmlCanvasElement, size: (u32, u32), e: &MouseEvent) -> (f6
 }
 
 fn key_event(e: &KeyboardEvent, down: bool) -> InputEvent {
-    let key = e.code();
     let k = e.key();
-    let text = (k.chars().count() == 1).then_some(k);
-    let (alt_key, ctrl_key, meta_key, shift_key) =
-        (e.alt_key(), e.ctrl_key(), e.meta_key(), e.shift_key());
+    let key = Key {
+        key: e.code(),
+        text: (k.chars().count() == 1).then_some(k),
+        alt_key: e.alt_key(),
+        ctrl_key: e.ctrl_key(),
+        meta_key: e.meta_key(),
+        shift_key: e.shift_key(),
+    };
     if down {
-        InputEvent::KeyDown {
-            key,
-            text,
-            alt_key,
-            ctrl_key,
-            meta_key,
-            shift_key,
-        }
+        InputEvent::KeyDown(key)
     } else {
-        InputEvent::KeyUp {
-            key,
-            text,
-            alt_key,
-            ctrl_key,
-            meta_key,
-            shift_key,
-        }
+        InputEvent::KeyUp(key)
     }
 }
 
@@ -243,10 +203,10 @@ impl InputForwarder {
                 let ev = match kind {
                     0 => {
                         let _ = c.focus();
-                        InputEvent::PointerDown { x, y }
+                        InputEvent::PointerDown(Point { x, y })
                     }
-                    1 => InputEvent::PointerUp { x, y },
-                    _ => InputEvent::PointerMove { x, y },
+                    1 => InputEvent::PointerUp(Point { x, y }),
+                    _ => InputEvent::PointerMove(Point { x, y }),
                 };
                 push(&q, ev);
             }));
@@ -322,32 +282,32 @@ mod tests {
     #[test]
     fn consecutive_pointer_moves_collapse_to_the_newest() {
         let mut q = Vec::new();
-        enqueue(&mut q, InputEvent::PointerDown { x: 1.0, y: 1.0 });
-        enqueue(&mut q, InputEvent::PointerMove { x: 2.0, y: 2.0 });
-        enqueue(&mut q, InputEvent::PointerMove { x: 3.0, y: 3.0 });
-        enqueue(&mut q, InputEvent::PointerUp { x: 3.0, y: 3.0 });
-        enqueue(&mut q, InputEvent::PointerMove { x: 4.0, y: 4.0 });
+        enqueue(&mut q, InputEvent::PointerDown(Point { x: 1.0, y: 1.0 }));
+        enqueue(&mut q, InputEvent::PointerMove(Point { x: 2.0, y: 2.0 }));
+        enqueue(&mut q, InputEvent::PointerMove(Point { x: 3.0, y: 3.0 }));
+        enqueue(&mut q, InputEvent::PointerUp(Point { x: 3.0, y: 3.0 }));
+        enqueue(&mut q, InputEvent::PointerMove(Point { x: 4.0, y: 4.0 }));
         assert_eq!(
             q,
             vec![
-                InputEvent::PointerDown { x: 1.0, y: 1.0 },
-                InputEvent::PointerMove { x: 3.0, y: 3.0 },
-                InputEvent::PointerUp { x: 3.0, y: 3.0 },
-                InputEvent::PointerMove { x: 4.0, y: 4.0 },
+                InputEvent::PointerDown(Point { x: 1.0, y: 1.0 }),
+                InputEvent::PointerMove(Point { x: 3.0, y: 3.0 }),
+                InputEvent::PointerUp(Point { x: 3.0, y: 3.0 }),
+                InputEvent::PointerMove(Point { x: 4.0, y: 4.0 }),
             ]
         );
     }
 
     #[test]
     fn events_serialise_as_the_server_reads_them() {
-        let e = InputEvent::KeyDown {
+        let e = InputEvent::KeyDown(Key {
             key: "KeyA".into(),
             text: Some("a".into()),
             alt_key: false,
             ctrl_key: false,
             meta_key: false,
             shift_key: true,
-        };
+        });
         assert_eq!(
             serde_json::to_value(&e).expect("json"),
             serde_json::json!({"type": "key-down", "key": "KeyA", "text": "a", "altKey": false,
@@ -360,6 +320,10 @@ mod tests {
             })
             .expect("json"),
             serde_json::json!({"type": "resize", "width": 4, "height": 3})
+        );
+        assert_eq!(
+            serde_json::to_value(InputEvent::PointerMove(Point { x: 1.5, y: 2.0 })).expect("json"),
+            serde_json::json!({"type": "pointer-move", "x": 1.5, "y": 2.0})
         );
     }
 }

@@ -15,7 +15,7 @@
 //! 5. [`loader`] inspects, decides with the policy, asks [`consent`] where the level requires it;
 //! 6. [`server`] shows server frames on the canvas ([`canvas`]), forwarding [`input`].
 //!
-//! [`events`] reports progress to the page; [`handle`] is what the page gets back; [`error`] lists
+//! [`http`] talks to the render server's API; [`events`] reports progress to the page; [`handle`] is what the page gets back; [`error`] lists
 //! every failure with its code.
 
 pub mod canvas;
@@ -23,6 +23,7 @@ pub mod consent;
 pub mod error;
 pub mod events;
 pub mod handle;
+pub mod http;
 pub mod input;
 pub mod integrity;
 pub mod js;

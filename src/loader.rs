@@ -128,15 +128,20 @@ pub async fn verify_only(
     Ok(VerifyReport::of(&checked))
 }
 
-/// Largest size within `max` with the aspect ratio of `(w, h)`.
+/// Largest size within `max` with the aspect ratio of `(w, h)` (integer arithmetic: exact at the
+/// limit).
 pub fn fit(w: u32, h: u32, max_w: u32, max_h: u32) -> (u32, u32) {
+    let (w, h) = (w.max(1), h.max(1));
     if w <= max_w && h <= max_h {
-        return (w.max(1), h.max(1));
+        return (w, h);
     }
-    let scale = f64::min(max_w as f64 / w as f64, max_h as f64 / h as f64);
-    let fw = ((w as f64 * scale).floor() as u32).clamp(1, max_w);
-    let fh = ((h as f64 * scale).floor() as u32).clamp(1, max_h);
-    (fw, fh)
+    let (w64, h64, mw, mh) = (w as u64, h as u64, max_w as u64, max_h as u64);
+    if w64 * mh >= h64 * mw {
+        // The width is the binding limit.
+        (max_w, (h64 * mw / w64).clamp(1, mh) as u32)
+    } else {
+        ((w64 * mh / h64).clamp(1, mw) as u32, max_h)
+    }
 }
 
 /// The format to ask the server for: the page's choice if the level allows it, else the first

@@ -20,17 +20,14 @@ use js_sys::{Array, Function, Promise, Uint8Array};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{
-    Blob, BlobPropertyBag, EventSource, HtmlCanvasElement, ImageBitmap, MessageEvent, Request,
-    RequestInit,
-};
+use web_sys::{Blob, BlobPropertyBag, EventSource, HtmlCanvasElement, ImageBitmap, MessageEvent};
 
 use crate::canvas::FrameCanvas;
 use crate::error::LoadError;
 use crate::events::{Emitter, LoaderEvent};
 use crate::handle::Live;
 use crate::input::InputForwarder;
-use crate::js;
+use crate::{http, js};
 
 /// How long `loadComponent` waits for the first server frame, ms.
 pub const FIRST_FRAME_TIMEOUT_MS: u32 = 30_000;
@@ -131,41 +128,6 @@ fn join(endpoint: &str, path: &str) -> String {
     }
 }
 
-async fn request(method: &str, url: &str, body: Option<&str>) -> Result<web_sys::Response, String> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(b) = body {
-        init.set_body(&JsValue::from_str(b));
-        let headers = web_sys::Headers::new().map_err(|e| js::describe(&e))?;
-        headers
-            .set("content-type", "application/json")
-            .map_err(|e| js::describe(&e))?;
-        init.set_headers(&headers);
-    }
-    if method == "DELETE" {
-        // Let the request outlive the page (`stop()` in `pagehide`).
-        js::set(&init, "keepalive", &JsValue::TRUE);
-    }
-    let req = Request::new_with_str_and_init(url, &init).map_err(|e| js::describe(&e))?;
-    let window = js::window().ok_or("no window")?;
-    js::wait(window.fetch_with_request(&req))
-        .await
-        .map_err(|e| js::describe(&e))?
-        .dyn_into::<web_sys::Response>()
-        .map_err(|_| "fetch did not return a Response".to_owned())
-}
-
-async fn text_of(response: &web_sys::Response) -> String {
-    match response.text() {
-        Ok(p) => js::wait(p)
-            .await
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
 /// Opens a session; errors name the server's code and message.
 async fn open_session(spec: &SessionSpec) -> Result<Opened, LoadError> {
     let body = serde_json::json!({
@@ -176,13 +138,15 @@ async fn open_session(spec: &SessionSpec) -> Result<Opened, LoadError> {
     })
     .to_string();
     let url = format!("{}/v1/sessions", spec.endpoint);
-    let response = request("POST", &url, Some(&body)).await.map_err(|e| {
-        unavailable(
-            &spec.endpoint,
-            format!("cannot reach the render server ({e})"),
-        )
-    })?;
-    let text = text_of(&response).await;
+    let response = http::request("POST", &url, Some(&body))
+        .await
+        .map_err(|e| {
+            unavailable(
+                &spec.endpoint,
+                format!("cannot reach the render server ({e})"),
+            )
+        })?;
+    let text = http::text_of(&response).await;
     if !response.ok() {
         let detail = match serde_json::from_str::<ErrorBody>(&text) {
             Ok(b) => format!("{}: {}", b.error.code, b.error.message),
@@ -304,7 +268,7 @@ impl ServerFrames {
         };
         if !was_stopped {
             spawn_local(async move {
-                let _ = request("DELETE", &url, None).await;
+                let _ = http::request("DELETE", &url, None).await;
             });
         }
     }
@@ -653,7 +617,7 @@ async fn reconnect(inner: &Rc<RefCell<Inner>>) {
             i.emitter.clone(),
         )
     };
-    let status = request("GET", &format!("{}/v1/sessions/{id}", spec.endpoint), None)
+    let status = http::request("GET", &format!("{}/v1/sessions/{id}", spec.endpoint), None)
         .await
         .map(|r| r.status());
     let new_session = match status {

@@ -43,8 +43,11 @@ fn server() -> &'static TestServer {
             &[
                 "--token",
                 TOKEN,
+                // Generous: the tests run in parallel on 2 cores with 20 concurrent sessions and
+                // spinning guests; a guest's first activation (adapter, device, shaders on
+                // lavapipe) must not be mistaken for a runaway. The hostile guests still end.
                 "--cpu-limit",
-                "1s",
+                "4s",
                 "--memory-limit",
                 "64MiB",
                 "--frame-timeout",
