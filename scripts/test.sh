@@ -54,7 +54,11 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 
 log "end to end: Playwright + the real render server (debug build)"
-cargo build --locked -p gfx-sign -p gfx-render-server
+# `cargo test` above built target/debug/gfx-sign and gfx-render-server (their integration tests
+# run them); a separate `cargo build -p` would unify features differently and rebuild wasmtime.
+for bin in gfx-sign gfx-render-server; do
+  [[ -x "target/debug/$bin" ]] || { echo "test.sh: target/debug/$bin is missing after cargo test" >&2; exit 1; }
+done
 node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ bench/ 2>&1 | tee -a "$LOG"
 
 # cargo prints "test result: ok. N passed; M failed"; node --test (TAP) prints "# pass N" / "# fail M".
