@@ -374,7 +374,19 @@ fn load_average() -> String {
 }
 
 fn utc_now() -> String {
-    let secs = SystemTime::now()
+    utc(SystemTime::now())
+}
+
+/// When a file was last modified, RFC 3339 UTC.
+fn modified_utc(path: &Path) -> String {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(utc)
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn utc(t: SystemTime) -> String {
+    let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
@@ -1159,7 +1171,12 @@ struct Steady {
     server: Histogram,
     /// The first measured frame: (index, encoded bytes).
     sample: Option<(u64, Vec<u8>)>,
+    /// Share of intervals under [`BURST`]: frames that reached the client together.
+    bursts: f64,
 }
+
+/// An interval this short means two frames arrived in one burst.
+const BURST: Duration = Duration::from_micros(500);
 
 fn bench_steady(
     server: &ServerProcess,
@@ -1256,6 +1273,8 @@ fn bench_steady(
                 bytes,
                 server: after.since(&before),
                 sample,
+                bursts: intervals.iter().filter(|&&d| d < BURST).count() as f64
+                    / intervals.len().max(1) as f64,
             });
         }
     }
@@ -1308,6 +1327,122 @@ struct Encode {
     /// Whether the replica's bytes equal the server's for the same pixels (`None`: no frame of
     /// the same pixels to compare with).
     identical: Option<bool>,
+}
+
+/// A bursty row measured again with a plain-socket client that sets `TCP_QUICKACK` after every
+/// read (so it never delays its ACKs): tells Nagle + delayed ACK apart from the server itself.
+struct Quickack {
+    guest: &'static str,
+    format: &'static str,
+    intervals: Stats,
+    bursts: f64,
+    fps: f64,
+}
+
+fn set_quickack(stream: &std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int and its size.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+const FRAME_EVENT: &[u8] = b"event: frame";
+
+/// Counts `event: frame` lines in a byte stream read in pieces: `carry` holds the end of the
+/// previous piece, so a line cut by a read boundary is counted once, in the piece that ends it.
+fn count_frame_events(carry: &mut Vec<u8>, piece: &[u8]) -> usize {
+    carry.extend_from_slice(piece);
+    let found = carry
+        .windows(FRAME_EVENT.len())
+        .filter(|w| *w == FRAME_EVENT)
+        .count();
+    // Keep only what could be the start of a line cut by the next boundary.
+    let keep = carry.len().min(FRAME_EVENT.len() - 1);
+    carry.drain(..carry.len() - keep);
+    found
+}
+
+/// Arrival times of the first `frames` SSE `frame` events of `path`, read over a plain
+/// `TcpStream` with `TCP_QUICKACK` re-armed after every read.
+fn quickack_arrivals(server: &ServerProcess, path: &str, frames: usize) -> R<Vec<Instant>> {
+    use std::io::Write as _;
+    let host = server
+        .base
+        .strip_prefix("http://")
+        .ok_or("base URL is not http://")?;
+    let mut stream = std::net::TcpStream::connect(host).map_err(err("connect"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(err("set_read_timeout"))?;
+    set_quickack(&stream);
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .map_err(err("write request"))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut times = Vec::with_capacity(frames);
+    while times.len() < frames {
+        let n = stream.read(&mut buf).map_err(err("read events"))?;
+        set_quickack(&stream);
+        if n == 0 {
+            return Err("the event stream ended".into());
+        }
+        let at = Instant::now();
+        let found = count_frame_events(&mut carry, &buf[..n]);
+        times.extend(std::iter::repeat_n(at, found));
+    }
+    Ok(times)
+}
+
+fn bench_quickack(
+    server: &ServerProcess,
+    setup: &Setup,
+    counts: &Counts,
+    steady: &[Steady],
+) -> R<Vec<Quickack>> {
+    let client = client()?;
+    let mut out = Vec::new();
+    for r in steady.iter().filter(|r| r.bursts >= 0.1) {
+        let session = open_session(server, &client, &setup.guest(r.guest).digest, r.format)?;
+        let times = quickack_arrivals(
+            server,
+            &session.events,
+            counts.steady_warmup + counts.steady_frames + 1,
+        );
+        close_session(server, &client, &session);
+        let times = times?;
+        let measured = &times[counts.steady_warmup..];
+        let intervals: Vec<Duration> = measured.windows(2).map(|w| w[1] - w[0]).collect();
+        let elapsed = measured[measured.len() - 1] - measured[0];
+        let stats = Stats::of(&intervals);
+        eprintln!(
+            "quickack {} {}: p50 {} p95 {} max {}",
+            r.guest,
+            r.format,
+            fmt_ms(stats.p50),
+            fmt_ms(stats.p95),
+            fmt_ms(stats.max)
+        );
+        out.push(Quickack {
+            guest: r.guest,
+            format: r.format,
+            intervals: stats,
+            bursts: intervals.iter().filter(|&&d| d < BURST).count() as f64
+                / intervals.len().max(1) as f64,
+            fps: intervals.len() as f64 / elapsed.as_secs_f64(),
+        });
+    }
+    Ok(out)
 }
 
 /// Times the encoder replica on the exact pixels of each guest's PNG session frame.
@@ -1599,6 +1734,7 @@ struct Results {
     warm: Vec<WarmFrames>,
     steady: Vec<Steady>,
     encode: Vec<Encode>,
+    quickack: Vec<Quickack>,
     back_to_back: Vec<BackToBack>,
     throughput: Vec<Throughput>,
     memory: Memory,
@@ -1679,6 +1815,7 @@ fn run(setup: &Setup, counts: &Counts) -> R<Results> {
     let back_to_back = bench_back_to_back(&server, setup, counts)?;
     let (steady, drivers) = bench_steady(&server, setup, counts, &anomalies)?;
     let encode = bench_encode(&steady, counts)?;
+    let quickack = bench_quickack(&server, setup, counts, &steady)?;
     for e in encode.iter().filter(|e| e.identical == Some(false)) {
         anomalies.push(format!(
             "the bench's copy of the {} encoder gives other bytes than the server for the same {} frame",
@@ -1715,6 +1852,7 @@ fn run(setup: &Setup, counts: &Counts) -> R<Results> {
         warm,
         steady,
         encode,
+        quickack,
         back_to_back,
         throughput,
         memory: Memory {
@@ -1823,9 +1961,10 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
     );
     let _ = writeln!(
         s,
-        "- Compiler: {}; server: `{}` (release profile; copied to a temporary directory at the start so that a concurrent rebuild cannot swap it mid-run), started as a child process on `127.0.0.1:0`",
+        "- Compiler: {}; server: `{}` (release profile, file modified {}; copied to a temporary directory at the start so that a concurrent rebuild cannot swap it mid-run), started as a child process on `127.0.0.1:0`",
         env!("GFX_BENCH_RUSTC_VERSION"),
-        rel(&ctx.binary)
+        rel(&ctx.binary),
+        modified_utc(&ctx.binary)
     );
     let drivers = if results.drivers.is_empty() {
         "none found in /proc/PID/maps".to_owned()
@@ -2034,22 +2173,23 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
     );
     let _ = writeln!(
         s,
-        "| Guest | Format | Between frames p50 | p95 | Max | Frames/s | Server render p50 (bucket) | Server render mean | Encode p50 (copy) | Same bytes | Frame bytes | Skipped |"
+        "| Guest | Format | Between frames p50 | p95 | Max | Bursts | Frames/s | Server render p50 (bucket) | Server render mean | Encode p50 (copy) | Same bytes | Frame bytes | Skipped |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
     );
     for r in &results.steady {
         let enc = results.encode(r.guest, r.format);
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.0}% | {:.0} | {} | {} | {} | {} | {} | {} |",
             r.guest,
             r.format,
             fmt_ms(r.intervals.p50),
             fmt_ms(r.intervals.p95),
             fmt_ms(r.intervals.max),
+            100.0 * r.bursts,
             r.fps,
             fmt_bucket(r.server.percentile_bucket(50.0)),
             r.server.mean().map_or("n/a".into(), fmt_ms),
@@ -2061,6 +2201,56 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
             },
             r.bytes,
             r.skipped
+        );
+    }
+    if !results.quickack.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nBursts: the share of intervals under 0.5 ms, i.e. frames that reached the client together; the p50 of a bursty row means little (its frames/s is still right). Each row with ≥ 10% bursts was measured again with a plain-socket client that sets `TCP_QUICKACK` after every read, so that it never delays its ACKs:\n"
+        );
+        let _ = writeln!(
+            s,
+            "| Guest | Format | Client | Between frames p50 | p95 | Max | Bursts | Frames/s |"
+        );
+        let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|");
+        for q in &results.quickack {
+            if let Some(r) = results.steady(q.guest, q.format) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | reqwest (above) | {} | {} | {} | {:.0}% | {:.0} |",
+                    q.guest,
+                    q.format,
+                    fmt_ms(r.intervals.p50),
+                    fmt_ms(r.intervals.p95),
+                    fmt_ms(r.intervals.max),
+                    100.0 * r.bursts,
+                    r.fps
+                );
+            }
+            let _ = writeln!(
+                s,
+                "| {} | {} | `TCP_QUICKACK` socket | {} | {} | {} | {:.0}% | {:.0} |",
+                q.guest,
+                q.format,
+                fmt_ms(q.intervals.p50),
+                fmt_ms(q.intervals.p95),
+                fmt_ms(q.intervals.max),
+                100.0 * q.bursts,
+                q.fps
+            );
+        }
+        let smooth = results
+            .quickack
+            .iter()
+            .all(|q| q.bursts < 0.05 && q.intervals.max < Duration::from_millis(30));
+        let _ = writeln!(
+            s,
+            "\n{}",
+            if smooth {
+                "The gaps of tens of milliseconds (Max) vanish when the client acknowledges at once: Nagle's algorithm meeting the client's delayed ACK (Linux holds an ACK back for tens of milliseconds). The server does not set `TCP_NODELAY` on the connections it accepts (`axum::serve` does not by default), so a small SSE write waits for the ACK of the previous one; any client with delayed ACKs (browsers included) can get frames late by that much."
+            } else {
+                "The `TCP_QUICKACK` client sees bursts too, so they do not come (only) from delayed ACKs on the client: the server or the machine's load delivers frames in groups."
+            }
         );
     }
     let _ = writeln!(
@@ -2561,6 +2751,23 @@ gfx_frame_cache_hits_total 7
             ]
         );
         assert!(summarize_log("").is_empty());
+    }
+
+    #[test]
+    fn frame_events_cut_by_read_boundaries_count_once() {
+        let stream = b"event: frame\nid: 0\ndata: {}\n\nevent: frame\nid: 1\ndata: {}\n\n: keep-alive\n\nevent: end\n";
+        for cut in 1..stream.len() {
+            let mut carry = Vec::new();
+            let n = count_frame_events(&mut carry, &stream[..cut])
+                + count_frame_events(&mut carry, &stream[cut..]);
+            assert_eq!(n, 2, "cut at {cut}");
+        }
+        let mut carry = Vec::new();
+        let total: usize = stream
+            .chunks(3)
+            .map(|c| count_frame_events(&mut carry, c))
+            .sum();
+        assert_eq!(total, 2);
     }
 
     #[test]
