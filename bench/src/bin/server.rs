@@ -2165,7 +2165,7 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
     );
     let _ = writeln!(
         s,
-        "Between frames: the time between consecutive SSE `frame` events as the client receives them, after {} warm-up frames, {} intervals per row (only consecutive event ids count). With one frame in flight this is the per-frame cost as a viewer sees it (tick → render → readback → encode → base64/SSE) **or the clock period ({}) when the frame is faster**; on a loaded machine the client also receives some frames in bursts (intervals near 0), which pulls the p50 down. Frames/s is the robust figure. So two server-side views sit beside it: the `gfx_render_latency_seconds{{kind=\"session\"}}` histogram over the same frames (scraped before and after; its buckets are coarse — 0.5, 1, 2, 5, 10 ms, … — so it gives the bucket of the p50, and the exact mean), which for sessions stops at readback, *before* encoding; and the encoder alone: the server's `Frame::encode` settings copied into the benchmark and timed on the exact pixels of the guest's PNG frame ({} runs; its output is compared byte for byte with the server's).\n",
+        "Between frames: the time between consecutive SSE `frame` events as the client receives them, after {} warm-up frames, {} intervals per row (only consecutive event ids count). With one frame in flight this is the per-frame cost as a viewer sees it (tick → render → readback → encode → base64/SSE) **or the clock period ({}) when the frame is faster**; and where the client receives frames in bursts (intervals near 0, see the Bursts column and below) its p50 means little, while frames/s stays right. So two server-side views sit beside it: the `gfx_render_latency_seconds{{kind=\"session\"}}` histogram over the same frames (scraped before and after; its buckets are coarse — 0.5, 1, 2, 5, 10 ms, … — so it gives the bucket of the p50, and the exact mean), which for sessions stops at readback, *before* encoding; and the encoder alone: the server's `Frame::encode` settings copied into the benchmark and timed on the exact pixels of the guest's PNG frame ({} runs; its output is compared byte for byte with the server's).\n",
         counts.steady_warmup,
         counts.steady_frames,
         fmt_ms(period),
@@ -2284,7 +2284,7 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
     let _ = writeln!(s, "\nRatios:\n");
     let _ = writeln!(
         s,
-        "| Guest | encode jpeg ÷ png | encode webp ÷ png | between frames jpeg ÷ png | between frames webp ÷ png | bytes jpeg ÷ png | bytes webp ÷ png |"
+        "| Guest | encode jpeg ÷ png | encode webp ÷ png | mean interval (1 / frames/s) jpeg ÷ png | mean interval webp ÷ png | bytes jpeg ÷ png | bytes webp ÷ png |"
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
     for g in GUESTS {
@@ -2293,11 +2293,8 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
                 .encode(g, f)
                 .map_or(f64::NAN, |e| e.stats.p50.as_secs_f64())
         };
-        let between = |f: &str| {
-            results
-                .steady(g, f)
-                .map_or(f64::NAN, |r| r.intervals.p50.as_secs_f64())
-        };
+        // 1 / frames/s: unlike the p50, not fooled by frames arriving in bursts.
+        let between = |f: &str| results.steady(g, f).map_or(f64::NAN, |r| 1.0 / r.fps);
         let bytes = |f: &str| results.steady(g, f).map_or(f64::NAN, |r| r.bytes as f64);
         let _ = writeln!(
             s,
@@ -2380,22 +2377,29 @@ fn report(results: &Results, setup: &Setup, ctx: &Context, counts: &Counts) -> S
             (rss as f64 - m.idle.0 as f64) / 1024.0 / 16.0
         );
     }
-    if let (Some(first), Some(last)) = (m.rounds.first(), m.rounds.last()) {
-        if m.rounds.len() > 1 {
-            let per_round = (last.0 as f64 - first.0 as f64) / 1024.0 / (m.rounds.len() - 1) as f64;
-            let reading = if per_round < 5.0 {
-                "memory the process has grown to is not given back when sessions end, but repeated rounds of the same size hardly add to it (retention, not a per-session leak)"
-            } else {
-                "it keeps growing with every round of ended sessions: a possible leak"
-            };
-            let _ = writeln!(
-                s,
-                "\nAcross the {} extra rounds VmRSS went from {} to {} ({per_round:+.1} MiB per round after the first): {reading}.",
-                m.rounds.len(),
-                fmt_kib(first.0),
-                fmt_kib(last.0),
-            );
-        }
+    if m.rounds.len() > 1 {
+        let steps: Vec<f64> = std::iter::once(m.after_end.0)
+            .chain(m.rounds.iter().map(|r| r.0))
+            .collect::<Vec<_>>()
+            .windows(2)
+            .map(|w| (w[1] as f64 - w[0] as f64) / 1024.0)
+            .collect();
+        let later = &steps[1..];
+        let shrinking = later.windows(2).all(|w| w[1] <= w[0]);
+        let reading = if shrinking {
+            "the growth shrinks from round to round: memory the process has grown to is kept (not given back when sessions end) rather than lost per session; a slow leak of well under 1 MiB per session is not ruled out by so few rounds"
+        } else {
+            "the growth does not shrink from round to round: a possible per-session leak"
+        };
+        let _ = writeln!(
+            s,
+            "\nVmRSS change per extra round of 16 sessions: {} MiB — {reading}.",
+            steps
+                .iter()
+                .map(|d| format!("{d:+.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let _ = writeln!(s);
 
