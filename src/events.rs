@@ -8,6 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::js;
+use crate::loader::VerifyReport;
 
 /// One event.
 #[derive(Debug, Clone, Serialize)]
@@ -21,28 +22,8 @@ pub enum LoaderEvent {
         /// Total from `Content-Length`, if the server sent one.
         total: Option<u64>,
     },
-    /// The signature check finished.
-    #[serde(rename_all = "camelCase")]
-    Verified {
-        /// Whether a signature verified.
-        verified: bool,
-        /// Effective trust level.
-        trust_level: &'static str,
-        /// Verification reason (`verified`, `unsigned`, `signature-invalid`, …).
-        reason: &'static str,
-        /// Human-readable detail.
-        message: String,
-        /// `sha256:<hex>` of the unsigned component.
-        digest: String,
-        /// Who signed (when a signature verified, or got far enough to be read).
-        signer: Option<String>,
-        /// The key that signed.
-        key_id: Option<String>,
-        /// `webcrypto` or `wasm`: which SHA-256 computed the digest.
-        hash: &'static str,
-        /// Time spent hashing and verifying, ms.
-        verify_ms: f64,
-    },
+    /// The signature check finished: what `verifyComponent` also returns.
+    Verified(VerifyReport),
     /// The policy decision.
     #[serde(rename_all = "camelCase")]
     Decision {

@@ -206,18 +206,7 @@ async fn run(
         js::wall_clock(),
     )
     .await?;
-    let report = VerifyReport::of(&checked);
-    emitter.emit(LoaderEvent::Verified {
-        verified: report.verified,
-        trust_level: report.trust_level,
-        reason: report.reason,
-        message: report.message.clone(),
-        digest: report.digest.clone(),
-        signer: report.signer.clone(),
-        key_id: report.key_id.clone(),
-        hash: report.hash,
-        verify_ms: report.verify_ms,
-    });
+    emitter.emit(LoaderEvent::Verified(VerifyReport::of(&checked)));
 
     let facts = gfx_trust::inspect::inspect(checked.component())
         .map_err(|e| LoadError::ComponentInvalid(e.to_string()))?;

@@ -124,18 +124,7 @@ export interface ComponentHandle {
 
 export type LoaderEvent =
   | { type: 'progress'; loaded: number; total: number | null }
-  | {
-      type: 'verified';
-      verified: boolean;
-      trustLevel: TrustLevel;
-      reason: Reason;
-      message: string;
-      digest: string;
-      signer: string | null;
-      keyId: string | null;
-      hash: 'webcrypto' | 'wasm';
-      verifyMs: number;
-    }
+  | ({ type: 'verified' } & VerifyResult)
   | {
       type: 'decision';
       route: 'client' | 'server' | 'reject';
