@@ -66,6 +66,20 @@ export function buildSite() {
   fs.copyFileSync(path.join(GUESTS, 'animated-clear.wasm'), path.join(comps, 'unsigned.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'input-echo.wasm'), path.join(comps, 'input.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'hostile-spin.wasm'), path.join(comps, 'spin.wasm'));
+  // Components the in-browser runtime refuses before compiling (kept out of the server's registry):
+  // a P2-generation import (needs JSPI) and an interface the bridge does not implement.
+  const refused = path.join(site, 'refused');
+  fs.mkdirSync(refused);
+  for (const [name, wat] of [
+    ['p2.wasm', '(component (import "wasi:webgpu/webgpu@0.0.1" (instance)))'],
+    ['surface-0.3.wasm', '(component (import "wasi-gfx:surface/surface@0.3.0" (instance)))'],
+  ]) {
+    const unsigned = path.join(dir, name);
+    const r = spawnSync('wasm-tools', ['parse', '-o', unsigned], { input: wat, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`wasm-tools parse: ${r.error ?? r.stderr}`);
+    sign(['sign', '--key', enterprise, '--level', 'enterprise-trusted', '--signer', 'Test Enterprise', '--name', name,
+      '--version', '1.0.0', '--capability', 'gpu', '--capability', 'surface', unsigned, '-o', path.join(refused, name)], dir);
+  }
   signed('triangle', 'tampered.wasm', enterprise, 'enterprise-trusted', 'Test Enterprise');
   const t = fs.readFileSync(path.join(comps, 'tampered.wasm'));
   t[t.length - 1] ^= 0x01; // a bit of the last section (producers): the signature no longer matches
@@ -114,8 +128,15 @@ export function startServer(site, { port = 0, keyring = path.join(site, 'keyring
   });
 }
 
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+/**
+ * `launchBrowser({ jspi: false })`: every context (and `browser.newPage()`) of the browser has JSPI
+ * removed from every realm before any of its own code runs (see installJspiOff: Chromium 156 has no
+ * switch for it).
+ */
+export async function launchBrowser({ jspi = true } = {}) {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  if (jspi === false) withoutJspi(browser);
+  return browser;
 }
 
 /** Opens `url` in `context` and waits until the page's loadComponent has settled. */
@@ -260,4 +281,124 @@ export async function waitForElementPixels(locator, check, { timeout = 20_000, w
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${what} not reached in ${timeout} ms; centre ${last?.at(last.width / 2, last.height / 2)}, corner ${last?.at(2, 2)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSPI off (WebAssembly JavaScript Promise Integration).
+//
+// Chromium 156 (V8 15.x) has NO switch that turns JSPI off: V8 answers `--js-flags=--no-experimental-
+// wasm-jspi` and `--js-flags=--no-wasm-jspi` with "Error: unrecognized flag" (its --help lists no JSPI
+// flag since JSPI shipped), and `--disable-features=WebAssemblyJSPromiseIntegration` and
+// `--disable-blink-features=WebAssemblyJSPromiseIntegration` are accepted and change nothing (the
+// same --disable-blink-features does remove navigator.serial/hid/usb). So jspi:false removes the JS API
+// of JSPI — `WebAssembly.Suspending`, `WebAssembly.promising`, `WebAssembly.SuspendError` — in every
+// realm before that realm's own code runs: an init script for every frame, and every script response
+// (page and worker, classic and module, so also the first module a module worker evaluates) starts
+// with the same removal. Without those two a wasm import cannot suspend and an export cannot become
+// promising, which is all JSPI is. Not covered: blob:/data: workers (never routed; the loader's CSP
+// forbids them anyway) and routes a test adds itself that fulfil scripts.
+
+/** Runs first in every realm of a jspi:false context. */
+export const JSPI_OFF_PRELUDE = ';(() => { for (const n of ["Suspending", "promising", "SuspendError", "Suspender"]) '
+  + '{ try { delete WebAssembly[n]; } catch {} } })();';
+
+/** A same-origin URL path that a jspi:false context serves as a worker reporting jspiProbe(). */
+export const JSPI_PROBE_WORKER_PATH = '/__wasi_gfx_jspi_probe__.js';
+
+/**
+ * Evaluated in a realm (window or worker): what of JSPI it has, and whether a wasm import can suspend.
+ * The module (hand-assembled) is `(import "m" "f" (func (result i32))) (func (export "run") (result i32)
+ * call 0)`, its import `async () => 7`. With JSPI, `promising(run)()` resolves to 7; without, `run()`
+ * gets the import's Promise as an i32, which is 0.
+ */
+export async function jspiProbe() {
+  const names = ['Suspending', 'promising', 'SuspendError', 'Suspender'].filter((n) => n in WebAssembly);
+  let construct;
+  try {
+    new WebAssembly.Suspending(async () => 7);
+    construct = 'constructed';
+  } catch (e) {
+    construct = `${e.name}: ${e.message}`;
+  }
+  const bytes = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01,
+    0x7f, 0x02, 0x07, 0x01, 0x01, 0x6d, 0x01, 0x66, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x72,
+    0x75, 0x6e, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b]);
+  const f = async () => 7;
+  let call;
+  let via;
+  if (typeof WebAssembly.Suspending === 'function' && typeof WebAssembly.promising === 'function') {
+    const { instance } = await WebAssembly.instantiate(bytes, { m: { f: new WebAssembly.Suspending(f) } });
+    via = 'promising(run)() with a Suspending import';
+    call = await WebAssembly.promising(instance.exports.run)();
+  } else {
+    const { instance } = await WebAssembly.instantiate(bytes, { m: { f } });
+    via = 'run() with a plain async import';
+    call = instance.exports.run();
+  }
+  const off = names.length === 0 && construct.startsWith('TypeError') && call === 0;
+  const on = names.includes('Suspending') && names.includes('promising') && call === 7;
+  return { realm: typeof window === 'undefined' ? 'worker' : 'window', names, construct, via, call, off, on };
+}
+
+const JSPI_PROBE_WORKER = `${JSPI_OFF_PRELUDE}\n(${jspiProbe.toString()})().then((r) => postMessage(r), `
+  + '(e) => postMessage({ error: String(e), off: false, on: false }));';
+
+/** Source with JSPI_OFF_PRELUDE first, after a "use strict" directive if it has one (it must stay first). */
+function withJspiPrelude(source) {
+  const directive = /^\uFEFF?\s*(?:'use strict'|"use strict")\s*;?/.exec(source)?.[0] ?? '';
+  return directive + JSPI_OFF_PRELUDE + source.slice(directive.length);
+}
+
+/** Makes every later context of `browser` (newContext, newPage) a jspi:false one. */
+function withoutJspi(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await installJspiOff(context);
+    return context;
+  };
+}
+
+/** Removes JSPI from every realm of `context` (frames and workers), before their own code. */
+export async function installJspiOff(context) {
+  await context.addInitScript({ content: JSPI_OFF_PRELUDE });
+  await context.route('**/*', async (route, request) => {
+    if (new URL(request.url()).pathname === JSPI_PROBE_WORKER_PATH) {
+      return route.fulfill({ status: 200, contentType: 'text/javascript', body: JSPI_PROBE_WORKER });
+    }
+    if (request.resourceType() !== 'script') return route.fallback();
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    if (response.status() !== 200 || !/javascript|ecmascript/.test(headers['content-type'] ?? '')) return route.fulfill({ response });
+    for (const h of ['content-length', 'content-encoding', 'transfer-encoding']) delete headers[h];
+    return route.fulfill({ status: 200, headers, body: withJspiPrelude(await response.text()) });
+  });
+  context.jspiOff = true;
+}
+
+/**
+ * jspiProbe() in every frame and worker of `page`, and in a fresh worker from JSPI_PROBE_WORKER_PATH
+ * on the page's origin (an `error` there where the context is not a jspi:false one).
+ */
+export async function jspiStatus(page) {
+  const results = [];
+  for (const frame of page.frames()) results.push({ where: `frame ${frame.url()}`, ...await frame.evaluate(jspiProbe) });
+  for (const worker of page.workers()) results.push({ where: `worker ${worker.url()}`, ...await worker.evaluate(jspiProbe) });
+  const fresh = await page.evaluate((p) => new Promise((resolve) => {
+    if (!/^https?:$/.test(location.protocol)) return resolve({ error: `a fresh worker needs an http(s) page, not ${location.href}` });
+    const w = new Worker(new URL(p, location.origin));
+    const timer = setTimeout(() => resolve({ error: 'the probe worker did not answer in 10 s' }), 10_000);
+    w.onmessage = (e) => { clearTimeout(timer); w.terminate(); resolve(e.data); };
+    w.onerror = (e) => { clearTimeout(timer); w.terminate(); resolve({ error: `probe worker failed: ${e.message || 'load error'}` }); };
+  }), JSPI_PROBE_WORKER_PATH);
+  results.push({ where: `fresh worker ${JSPI_PROBE_WORKER_PATH}`, ...fresh });
+  return results;
+}
+
+/** Throws unless JSPI is provably off in every frame and worker of `page` and in a fresh worker. */
+export async function assertJspiOff(page) {
+  const results = await jspiStatus(page);
+  const bad = results.filter((r) => r.off !== true);
+  if (bad.length) throw new Error(`JSPI is not provably off in ${bad.length} realm(s):\n${bad.map((r) => JSON.stringify(r)).join('\n')}`);
+  return results;
 }
