@@ -55,6 +55,10 @@ pub enum LoadError {
         /// Explanation.
         message: String,
     },
+    /// The component runtime refused the component before compiling it (`import-denied`,
+    /// `unsupported-feature`, `memory-limit`), and no render server was there to show it instead.
+    #[error("{0}")]
+    Refused(gfx_component::PlanError),
     /// Server frames were needed but the render server could not provide them.
     #[error("the render server cannot show this component: {0}")]
     FallbackUnavailable(String),
@@ -81,6 +85,12 @@ impl LoadError {
             LoadError::KeyringRollback { .. } => "keyring-rollback",
             LoadError::PolicyInvalid(_) => "policy-invalid",
             LoadError::Rejected { .. } => "rejected",
+            LoadError::Refused(e) => match e.code() {
+                "import-denied" => "import-denied",
+                "unsupported-feature" => "unsupported-feature",
+                "memory-limit" => "memory-limit",
+                _ => "component-invalid",
+            },
             LoadError::FallbackUnavailable(_) => "fallback-unavailable",
             LoadError::Timeout(_) => "timeout",
             LoadError::Aborted => "aborted",
@@ -136,6 +146,9 @@ mod tests {
                 seen: 2,
             },
             LoadError::PolicyInvalid(String::new()),
+            LoadError::Refused(gfx_component::PlanError::UnsupportedFeature {
+                feature: String::new(),
+            }),
             LoadError::Rejected {
                 reason: "needs-review",
                 message: String::new(),

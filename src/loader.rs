@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gfx_component::{Allowlist, Limits, Plan, PlanError};
 use gfx_trust::decision::{decide, ClientFacts, Decision, Route};
 use gfx_trust::policy::ImageFormat;
 use gfx_trust::Policy;
@@ -26,6 +27,18 @@ use crate::{canvas, js, keyring};
 /// The reason given while the in-browser runtime does not exist yet: the component may run in the
 /// browser, but is shown from the server.
 pub const CLIENT_RUNTIME_UNAVAILABLE: &str = "client-runtime-unavailable";
+
+/// Plans the component for the in-browser runtime: the allowlist of bridged interfaces and the
+/// level's memory limit.
+fn plan_client(component: &[u8], decision: &Decision) -> Result<Plan, PlanError> {
+    let limits = match &decision.client_limits {
+        Some(l) => Limits {
+            max_memory_bytes: l.memory.0,
+        },
+        None => Limits::default(),
+    };
+    Plan::parse(component, &Allowlist::wasi_gfx(), limits)
+}
 
 /// What verification found, as `verifyComponent` returns it and the `verified` event carries it.
 #[derive(Debug, Clone, Serialize)]
@@ -240,6 +253,7 @@ async fn run(
         capabilities: decision.capabilities.clone(),
     });
 
+    let mut refusal = None;
     let reason: String = match decision.route {
         Route::Reject => {
             return Err(LoadError::Rejected {
@@ -253,7 +267,14 @@ async fn run(
             let mut message =
                 "this loader does not run components in the browser yet; showing server frames"
                     .to_owned();
-            if decision.consent_required {
+            // Refuse before compiling (and before asking the user): imports outside what the
+            // bridge implements, features the runtime lacks, memories over the limit.
+            let planned = plan_client(checked.component(), &decision);
+            if let Err(e) = &planned {
+                reason = e.code();
+                message = format!("{e}; showing server frames");
+                refusal = Some(LoadError::Refused(e.clone()));
+            } else if decision.consent_required {
                 let request = consent_request(&checked, &decision).ok_or_else(|| {
                     LoadError::Internal("consent is required but no signature was accepted".into())
                 })?;
@@ -296,6 +317,9 @@ async fn run(
         stopped: false,
     }));
     let Some(fallback) = &opts.fallback else {
+        if let Some(refused) = refusal {
+            return Err(refused);
+        }
         return Err(LoadError::FallbackUnavailable(
             "server frames are needed but no render server is configured (options.fallback.endpoint)"
                 .into(),

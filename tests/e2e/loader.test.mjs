@@ -97,6 +97,30 @@ describe('server-frame fallback', () => {
     assert.match(label, /fallback-unavailable/);
   }));
 
+  it('the in-browser runtime refuses a P2-generation import before compiling: unsupported-feature naming it', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('classic', { component: '/refused/p2.wasm', endpoint: 'none' }));
+    const r = await settled(page);
+    assert.equal(r.error?.code, 'unsupported-feature', JSON.stringify(r));
+    assert.equal(r.error.isLoadError, true);
+    assert.match(r.error.message, /wasi:webgpu\/webgpu@0\.0\.1/);
+    assert.match(r.error.message, /JSPI/);
+    const ev = await events(page);
+    assert.ok(ev.some((e) => e.type === 'decision' && e.route === 'client'), 'policy allowed the client');
+    const fallback = ev.find((e) => e.type === 'fallback');
+    assert.equal(fallback?.reason, 'unsupported-feature');
+    assert.ok(ev.some((e) => e.type === 'error' && e.code === 'unsupported-feature'));
+    const p = await canvasPixels(page);
+    assert.deepEqual(p.at(2, 2), ERROR_BACKGROUND, 'the canvas shows the error state');
+  }));
+
+  it('an import of an interface version the bridge does not implement is import-denied, named', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('module', { component: '/refused/surface-0.3.wasm', endpoint: 'none' }));
+    const r = await settled(page);
+    assert.equal(r.error?.code, 'import-denied', JSON.stringify(r));
+    assert.match(r.error.message, /wasi-gfx:surface\/surface@0\.3\.0/);
+    assert.match(r.error.message, /0\.2\.0/, 'says which version is implemented');
+  }));
+
   it('stop() ends the server session', () => fresh(async (ctx) => {
     const page = await openPage(ctx, url('classic', { component: '/components/unsigned.wasm' }));
     await settled(page);

@@ -90,6 +90,8 @@ export type Reason =
   | 'policy-server-only'
   | 'no-webgpu'
   | 'import-denied'
+  | 'unsupported-feature'
+  | 'memory-limit'
   | 'consent-denied'
   | 'client-runtime-unavailable'
   | (string & {});
@@ -153,6 +155,9 @@ export type LoadErrorCode =
   | 'keyring-rollback'
   | 'policy-invalid'
   | 'rejected'
+  | 'import-denied'
+  | 'unsupported-feature'
+  | 'memory-limit'
   | 'fallback-unavailable'
   | 'timeout'
   | 'aborted'

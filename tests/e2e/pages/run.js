@@ -1,6 +1,6 @@
 // Shared by the test pages: runs loadComponent with parameters from the query string and leaves
 // the outcome in window.__result (and `data-done` on <body>) for the test to read.
-//   ?component=URL &keyring=URL &endpoint=URL &consent=dialog|allow|deny &hash=wasm|webcrypto
+//   ?component=URL &keyring=URL &endpoint=URL|none &consent=dialog|allow|deny &hash=wasm|webcrypto
 'use strict';
 window.__events = [];
 window.__violations = [];
@@ -14,9 +14,9 @@ window.runLoaderPage = async function runLoaderPage(L) {
   const options = {
     canvas,
     keyring: q.get('keyring') ?? '/keyring.json',
-    fallback: { endpoint: q.get('endpoint') ?? location.origin },
     onEvent: (e) => window.__events.push(e),
   };
+  if (q.get('endpoint') !== 'none') options.fallback = { endpoint: q.get('endpoint') ?? location.origin };
   const consent = q.get('consent') ?? 'dialog';
   if (consent === 'allow') options.consent = async () => true;
   else if (consent === 'deny') options.consent = async () => false;
