@@ -39,7 +39,8 @@ mkdir -p "$DIST"
 rm -f "$DIST"/wasi-gfx-loader.*
 VERSION="$(node -p 'require("./package.json").version')"
 ESBUILD="$ROOT/node_modules/.bin/esbuild"
-TSC="$ROOT/node_modules/.bin/tsc"
+# Not node_modules/.bin/tsc: another package (typescript-compiler-api, via jco) claims that name.
+TSC="$ROOT/node_modules/typescript/bin/tsc"
 [[ -x "$ESBUILD" && -x "$TSC" ]] || die "esbuild / tsc missing: run npm ci"
 common=(www/src/index.ts --bundle --minify --target=es2022 --legal-comments=none
   "--define:__VERSION__=\"$VERSION\"" --log-level=warning --log-override:empty-import-meta=silent)

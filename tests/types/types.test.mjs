@@ -10,7 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 
 it('a TypeScript consumer type-checks, and misuse is a type error', () => {
-  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  // The pinned typescript package's tsc (node_modules/.bin/tsc may belong to another package).
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(tsc, ['-p', path.join(here, 'tsconfig.json')], { encoding: 'utf8' });
   assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
 });

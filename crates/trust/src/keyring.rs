@@ -166,10 +166,7 @@ impl KeyringDoc {
         if bytes.len() > MAX_KEYRING_BYTES {
             return Err(KeyringError::TooLarge(bytes.len()));
         }
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        let doc: KeyringDoc = serde_path_to_error::deserialize(de)
-            .map_err(|e| KeyringError::Json(format!("at `{}`: {}", e.path(), e.inner())))?;
-        Ok(doc)
+        crate::json::from_slice(bytes).map_err(KeyringError::Json)
     }
 
     /// Pretty JSON with a trailing newline.

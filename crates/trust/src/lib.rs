@@ -29,6 +29,7 @@ pub mod dsse;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod inspect;
+mod json;
 pub mod key;
 pub mod keyring;
 pub mod leb;

@@ -371,9 +371,7 @@ impl Policy {
         if bytes.len() > MAX_POLICY_BYTES {
             return Err(PolicyError::TooLarge(bytes.len()));
         }
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        let policy: Policy = serde_path_to_error::deserialize(de)
-            .map_err(|e| PolicyError::Syntax(format!("at `{}`: {}", e.path(), e.inner())))?;
+        let policy: Policy = crate::json::from_slice(bytes).map_err(PolicyError::Syntax)?;
         policy.validate()?;
         Ok(policy)
     }
