@@ -59,7 +59,7 @@ log "end to end: Playwright + the real render server (debug build)"
 for bin in gfx-sign gfx-render-server; do
   [[ -x "target/debug/$bin" ]] || { echo "test.sh: target/debug/$bin is missing after cargo test" >&2; exit 1; }
 done
-node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ bench/ 2>&1 | tee -a "$LOG"
+node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ tests/jco/ bench/ 2>&1 | tee -a "$LOG"
 
 # cargo prints "test result: ok. N passed; M failed"; node --test (TAP) prints "# pass N" / "# fail M".
 read -r passed failed < <(awk '
