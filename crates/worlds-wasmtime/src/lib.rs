@@ -21,6 +21,7 @@ use anyhow::{Context as _, Result};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
+mod resources;
 mod text;
 mod values;
 
@@ -111,7 +112,7 @@ pub fn run_world(world: World, component_bytes: &[u8]) -> Result<String> {
         .with_context(|| format!("compiling the `{world}` component"))?;
     let transcript = match world {
         World::Values => values::run(&engine, &component),
-        World::Resources => anyhow::bail!("the `{world}` world has no host yet"),
+        World::Resources => resources::run(&engine, &component),
         World::Async => anyhow::bail!("the `{world}` world has no host yet"),
     };
     transcript.with_context(|| format!("running the `{world}` world"))

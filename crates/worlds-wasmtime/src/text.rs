@@ -30,6 +30,13 @@ pub trait Show {
     }
 }
 
+/// The text of one value.
+pub fn text<T: Show + ?Sized>(value: &T) -> String {
+    let mut out = String::new();
+    value.show(&mut out);
+    out
+}
+
 impl Show for () {
     const UNIT: bool = true;
     fn show(&self, out: &mut String) {

@@ -72,3 +72,27 @@ fn values_imports_and_exports_agree() {
     assert!(imports.len() > 90, "{} import lines", imports.len());
     assert_eq!(imports, exports);
 }
+
+#[test]
+fn resources_transcript_matches_golden() {
+    assert_matches_golden(World::Resources);
+}
+
+/// The drop logs name every resource once, in the order README gives.
+#[test]
+fn resources_drop_order_is_the_documented_one() {
+    let t = transcript(World::Resources);
+    let last = |prefix: &str| {
+        t.lines()
+            .rfind(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        last("import counters.drops()").as_deref(),
+        Some("import counters.drops() -> [1, 3, 2, 4]")
+    );
+    assert_eq!(
+        last("export accumulators.dropped()").as_deref(),
+        Some(r#"export accumulators.dropped() -> ["b", "a+b", "a2"]"#)
+    );
+}
