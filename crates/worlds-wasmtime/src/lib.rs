@@ -21,6 +21,7 @@ use anyhow::{Context as _, Result};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
+mod async_world;
 mod resources;
 mod text;
 mod values;
@@ -113,7 +114,7 @@ pub fn run_world(world: World, component_bytes: &[u8]) -> Result<String> {
     let transcript = match world {
         World::Values => values::run(&engine, &component),
         World::Resources => resources::run(&engine, &component),
-        World::Async => anyhow::bail!("the `{world}` world has no host yet"),
+        World::Async => async_world::run(&engine, &component),
     };
     transcript.with_context(|| format!("running the `{world}` world"))
 }

@@ -96,3 +96,17 @@ fn resources_drop_order_is_the_documented_one() {
         Some(r#"export accumulators.dropped() -> ["b", "a+b", "a2"]"#)
     );
 }
+
+#[test]
+fn async_transcript_matches_golden() {
+    assert_matches_golden(World::Async);
+}
+
+/// Concurrency must not leak into the transcript: the same run gives the same bytes every time.
+#[test]
+fn async_transcript_is_the_same_on_every_run() {
+    let first = transcript(World::Async);
+    for _ in 0..5 {
+        assert_eq!(transcript(World::Async), first);
+    }
+}
