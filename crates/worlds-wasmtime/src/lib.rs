@@ -104,8 +104,8 @@ fn engine() -> Result<Engine> {
 }
 
 /// Runs `component_bytes` (a guest of `world`) and returns the world's full transcript as
-/// tests/worlds/README.md defines it. Fails if the bytes are not a component of that world, if
-/// the guest traps, or if a host check of README fails.
+/// tests/worlds/README.md defines it. Fails (never panics) if the bytes are not a component of
+/// that world, if the guest traps, or if the guest breaks a rule of the canonical ABI.
 pub fn run_world(world: World, component_bytes: &[u8]) -> Result<String> {
     let engine = engine()?;
     let component = Component::new(&engine, component_bytes)
