@@ -9,6 +9,7 @@
 //! - `parse`: the walker that builds a plan from a component (via [`Plan::parse`]).
 //! - [`error`]: why a component is refused, with stable codes.
 
+pub mod abi;
 pub mod allowlist;
 pub mod error;
 mod parse;
