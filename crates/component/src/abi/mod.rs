@@ -31,6 +31,8 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 
+/// The flags helper macro, reachable through the runtime path generated code uses.
+pub use crate::abi_flags;
 pub use mem::*;
 pub use resources::*;
 

@@ -1,0 +1,9 @@
+#![deny(warnings)]
+#[allow(dead_code)]
+mod values {
+    include!("generated/values.rs");
+}
+#[allow(dead_code)]
+mod resources {
+    include!("generated/resources.rs");
+}
