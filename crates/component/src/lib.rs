@@ -8,12 +8,18 @@
 //! - [`plan`]: the flattened instantiation graph.
 //! - `parse`: the walker that builds a plan from a component (via [`Plan::parse`]).
 //! - [`error`]: why a component is refused, with stable codes.
+//! - [`abi`]: the canonical ABI host side that generated bindings call.
+//! - [`concurrent`]: WASI P3 async state (waitables, waitable sets, subtasks).
+//! - `web` (wasm32): compiling and instantiating a plan with the browser's `WebAssembly` API.
 
 pub mod abi;
 pub mod allowlist;
+pub mod concurrent;
 pub mod error;
 mod parse;
 pub mod plan;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use allowlist::Allowlist;
 pub use error::PlanError;

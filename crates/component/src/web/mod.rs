@@ -1,0 +1,528 @@
+//! Running a [`Plan`] with the browser's `WebAssembly` API (wasm32 only).
+//!
+//! [`instantiate`] compiles every core module with the async `WebAssembly.compile` (all at once,
+//! so the browser compiles them in parallel off the main thread), instantiates the core instances
+//! in the plan's order, and satisfies each core import:
+//!
+//! - an export of an earlier core instance: that export;
+//! - a lowered host function: the host's **trampoline**, an `extern "C"` function exported by the
+//!   final wasm module (the loader, or a test host) under `<interface>@<version>#<function>`
+//!   (`gfx-component-gen` generates them). The guest calls it directly, wasm to wasm, with no
+//!   JavaScript in between; the trampoline finds its instance through [`enter`];
+//! - a canonical built-in: a closure over the instance's [`State`].
+//!
+//! Calls from the host into the guest go through [`Instance::call`], which makes the instance
+//! current for the trampolines the guest calls meanwhile. A [`Trap`] raised by a trampoline is
+//! recorded in the instance and thrown as a JavaScript exception, which unwinds the guest back to
+//! `Instance::call`; the recorded message (not the exception's) is what the caller gets.
+
+mod memory;
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array, WebAssembly};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::abi::{Cx, Flat, ResourceTables, Trap};
+use crate::plan::{Builtin, CoreFunc, CoreInstance, CoreItem, Plan};
+use crate::{Allowlist, PlanError};
+use memory::JsMemory;
+
+/// Why instantiation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstantiateError {
+    /// The component needs something the host does not provide (a function of an allowed
+    /// interface that the bindings lack, a built-in the runtime does not implement yet).
+    #[error(transparent)]
+    Refused(#[from] PlanError),
+    /// `WebAssembly.compile` or `instantiate` rejected a core module (invalid code, a core import
+    /// of the wrong type).
+    #[error("core module {module}: {message}")]
+    Core {
+        /// Index of the core module.
+        module: u32,
+        /// The browser's message.
+        message: String,
+    },
+    /// The guest trapped while being instantiated (a core start function).
+    #[error("the guest trapped during instantiation: {0}")]
+    Trap(String),
+}
+
+impl InstantiateError {
+    /// The stable code: the refusal's code, `component-invalid` or `guest-trap`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InstantiateError::Refused(e) => e.code(),
+            InstantiateError::Core { .. } => "component-invalid",
+            InstantiateError::Trap(_) => "guest-trap",
+        }
+    }
+}
+
+/// One component instance's mutable state, shared by its built-ins and the trampolines.
+pub(crate) struct State {
+    memory: RefCell<Option<JsMemory>>,
+    resources: RefCell<ResourceTables>,
+    host: RefCell<Box<dyn Any>>,
+    /// The trap a trampoline or built-in raised, until [`Instance::call`] reports it.
+    trap: RefCell<Option<String>>,
+}
+
+thread_local! {
+    /// The instances the host is calling into, innermost last.
+    static CURRENT: RefCell<Vec<Rc<State>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the current instance (the body of every trampoline). A trap is recorded on the
+/// instance and thrown to unwind the guest; this function then does not return.
+pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, Trap>) -> R {
+    let Some(state) = CURRENT.with(|c| c.borrow().last().cloned()) else {
+        wasm_bindgen::throw_str("a host function was called outside of any component instance");
+    };
+    let result = {
+        let (Ok(mut memory), Ok(mut resources), Ok(mut host)) = (
+            state.memory.try_borrow_mut(),
+            state.resources.try_borrow_mut(),
+            state.host.try_borrow_mut(),
+        ) else {
+            raise(
+                &state,
+                "a host function was re-entered while it was running".into(),
+            )
+        };
+        match memory.as_mut() {
+            None => Err(Trap(
+                "a host function was called before the instance had a memory".into(),
+            )),
+            Some(memory) => {
+                let mut cx = Cx {
+                    memory,
+                    resources: &mut resources,
+                };
+                f(&mut cx, host.as_mut())
+            }
+        }
+    };
+    match result {
+        Ok(r) => r,
+        Err(Trap(message)) => raise(&state, message),
+    }
+}
+
+fn raise(state: &State, message: String) -> ! {
+    let thrown = format!("component trap: {message}");
+    *state.trap.borrow_mut() = Some(message);
+    wasm_bindgen::throw_str(&thrown)
+}
+
+/// The text of a JavaScript exception.
+pub(crate) fn describe(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        let name: String = err.name().into();
+        let message: String = err.message().into();
+        return format!("{name}: {message}");
+    }
+    e.as_string()
+        .unwrap_or_else(|| "a non-error exception".into())
+}
+
+/// A lifted export, ready to call.
+struct Export {
+    interface: Option<String>,
+    name: String,
+    func: Function,
+    post_return: Option<Function>,
+}
+
+/// An instantiated component.
+pub struct Instance {
+    state: Rc<State>,
+    exports: Vec<Export>,
+    /// Keeps the built-ins' closures alive as long as the guest can call them.
+    _builtins: Vec<JsValue>,
+}
+
+/// Where the trampolines are: the exports of the final wasm module.
+fn trampolines() -> Object {
+    wasm_bindgen::exports().unchecked_into()
+}
+
+/// Compiles and instantiates `plan` (made from `component` with `allowlist`), with `host` as the
+/// implementation of its imports (downcast by the generated trampolines).
+pub async fn instantiate(
+    plan: &Plan,
+    component: &[u8],
+    allowlist: &Allowlist,
+    host: Box<dyn Any>,
+) -> Result<Instance, InstantiateError> {
+    // Compile every module first: the browser works on all of them at once.
+    let mut compiling = Vec::with_capacity(plan.modules.len());
+    for m in &plan.modules {
+        let bytes = component
+            .get(m.range.clone())
+            .ok_or_else(|| PlanError::Invalid("a core module lies outside the component".into()))?;
+        compiling.push(WebAssembly::compile(&Uint8Array::from(bytes).into()));
+    }
+    let mut modules = Vec::with_capacity(compiling.len());
+    for (i, promise) in compiling.into_iter().enumerate() {
+        let module = JsFuture::from(promise)
+            .await
+            .map_err(|e| InstantiateError::Core {
+                module: i as u32,
+                message: describe(&e),
+            })?;
+        modules.push(module.unchecked_into::<WebAssembly::Module>());
+    }
+
+    let state = Rc::new(State {
+        memory: RefCell::new(None),
+        resources: RefCell::new(ResourceTables::default()),
+        host: RefCell::new(host),
+        trap: RefCell::new(None),
+    });
+    let mut linker = Link {
+        plan,
+        allowlist,
+        trampolines: trampolines(),
+        state: Rc::clone(&state),
+        instances: Vec::new(),
+        funcs: vec![None; plan.core_funcs.len()],
+        memory: None,
+        realloc: None,
+        builtins: Vec::new(),
+    };
+    for (index, instance) in plan.core_instances.iter().enumerate() {
+        let exports = match instance {
+            CoreInstance::Instantiate { module, args } => {
+                let imports = Object::new();
+                for (name, arg) in args {
+                    set(&imports, name, &linker.instances[*arg as usize]);
+                }
+                let module_index = *module;
+                let module = &modules[module_index as usize];
+                // Instantiating runs the module's start function: the instance is current.
+                CURRENT.with(|c| c.borrow_mut().push(Rc::clone(&state)));
+                let instantiated =
+                    JsFuture::from(WebAssembly::instantiate_module(module, &imports)).await;
+                CURRENT.with(|c| c.borrow_mut().pop());
+                let instance = instantiated.map_err(|e| {
+                    if let Some(trap) = state.trap.borrow_mut().take() {
+                        InstantiateError::Trap(trap)
+                    } else {
+                        InstantiateError::Core {
+                            module: module_index,
+                            message: describe(&e),
+                        }
+                    }
+                })?;
+                let instance: WebAssembly::Instance = instance.unchecked_into();
+                instance.exports()
+            }
+            CoreInstance::FromExports(items) => {
+                let bag = Object::new();
+                for (name, item) in items {
+                    let value = linker.item(*item)?;
+                    set(&bag, name, &value);
+                }
+                bag
+            }
+        };
+        debug_assert_eq!(linker.instances.len(), index);
+        linker.instances.push(exports);
+    }
+
+    // The memory and allocator the canonical options name.
+    if let Some(memory) = linker.memory {
+        let memory: WebAssembly::Memory = linker.memory_object(memory)?.unchecked_into();
+        let realloc = match linker.realloc {
+            Some(f) => Some(linker.func(f)?.unchecked_into::<Function>()),
+            None => None,
+        };
+        *state.memory.borrow_mut() = Some(JsMemory::new(memory, realloc));
+    }
+    let mut exports = Vec::with_capacity(plan.exports.len());
+    for e in &plan.exports {
+        linker.options(&e.options)?;
+        let func: Function = linker.func(e.core_func)?.unchecked_into();
+        let post_return = match e.options.post_return {
+            Some(f) => Some(linker.func(f)?.unchecked_into::<Function>()),
+            None => None,
+        };
+        exports.push(Export {
+            interface: e.interface.clone(),
+            name: e.name.clone(),
+            func,
+            post_return,
+        });
+    }
+    if state.memory.borrow().is_none() {
+        if let Some(memory) = linker.memory {
+            let memory: WebAssembly::Memory = linker.memory_object(memory)?.unchecked_into();
+            *state.memory.borrow_mut() = Some(JsMemory::new(memory, None));
+        }
+    }
+    Ok(Instance {
+        state,
+        exports,
+        _builtins: linker.builtins,
+    })
+}
+
+fn set(target: &Object, name: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+fn get(source: &JsValue, name: &str, what: &str) -> Result<JsValue, InstantiateError> {
+    let value = Reflect::get(source, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Err(PlanError::Invalid(format!("{what} `{name}` is not exported")).into());
+    }
+    Ok(value)
+}
+
+/// The linking state while instantiating.
+struct Link<'a> {
+    plan: &'a Plan,
+    allowlist: &'a Allowlist,
+    trampolines: Object,
+    state: Rc<State>,
+    /// The exports object of each core instance so far.
+    instances: Vec<Object>,
+    /// Core functions resolved so far.
+    funcs: Vec<Option<JsValue>>,
+    /// The one memory (index into `Plan::core_memories`) the canonical options use.
+    memory: Option<u32>,
+    /// The one realloc they use.
+    realloc: Option<u32>,
+    builtins: Vec<JsValue>,
+}
+
+impl Link<'_> {
+    fn item(&mut self, item: CoreItem) -> Result<JsValue, InstantiateError> {
+        match item {
+            CoreItem::Func(f) => self.func(f),
+            CoreItem::Memory(m) => self.memory_object(m),
+            CoreItem::Table(t) => {
+                let e = &self.plan.core_tables[t as usize];
+                get(&self.instances[e.instance as usize], &e.name, "table")
+            }
+            CoreItem::Global(g) => {
+                let e = &self.plan.core_globals[g as usize];
+                get(&self.instances[e.instance as usize], &e.name, "global")
+            }
+        }
+    }
+
+    fn memory_object(&self, m: u32) -> Result<JsValue, InstantiateError> {
+        let e = &self.plan.core_memories[m as usize];
+        get(&self.instances[e.instance as usize], &e.name, "memory")
+    }
+
+    /// Records the memory and realloc that canonical options name: one of each per instance.
+    fn options(&mut self, options: &crate::plan::Options) -> Result<(), InstantiateError> {
+        for (slot, value, what) in [
+            (&mut self.memory, options.memory, "memory"),
+            (&mut self.realloc, options.realloc, "realloc"),
+        ] {
+            if let Some(v) = value {
+                match *slot {
+                    None => *slot = Some(v),
+                    Some(existing) if existing == v => {}
+                    Some(_) => {
+                        return Err(PlanError::UnsupportedFeature {
+                            feature: format!("canonical options naming more than one {what}"),
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn func(&mut self, index: u32) -> Result<JsValue, InstantiateError> {
+        if let Some(Some(f)) = self.funcs.get(index as usize) {
+            return Ok(f.clone());
+        }
+        let value = match &self.plan.core_funcs[index as usize] {
+            CoreFunc::Export(e) => get(&self.instances[e.instance as usize], &e.name, "function")?,
+            CoreFunc::Lower { func, options } => {
+                self.options(options)?;
+                let import = &self.plan.imports[func.import as usize];
+                let allowed = &self.allowlist.entries()[import.allowed];
+                let prefix = if options.async_ { "[async-lower]" } else { "" };
+                let name = format!(
+                    "{}/{}@{}#{prefix}{}",
+                    allowed.package, allowed.interface, allowed.version, func.name
+                );
+                let f = Reflect::get(&self.trampolines, &JsValue::from_str(&name))
+                    .unwrap_or(JsValue::UNDEFINED);
+                if !f.is_function() {
+                    return Err(PlanError::ImportDenied {
+                        import: import.name.clone(),
+                        why: format!(
+                            "this host does not implement its function `{prefix}{}`",
+                            func.name
+                        ),
+                    }
+                    .into());
+                }
+                f
+            }
+            CoreFunc::Builtin(b) => {
+                let f = builtin(*b, &self.state)?;
+                self.builtins.push(f.clone());
+                f
+            }
+        };
+        self.funcs[index as usize] = Some(value.clone());
+        Ok(value)
+    }
+}
+
+/// A JavaScript function for a canonical built-in of this instance.
+fn builtin(b: Builtin, _state: &Rc<State>) -> Result<JsValue, InstantiateError> {
+    Err(PlanError::UnsupportedFeature {
+        feature: format!(
+            "the canonical built-in {} (not implemented yet)",
+            builtin_name(b)
+        ),
+    }
+    .into())
+}
+
+fn builtin_name(b: Builtin) -> &'static str {
+    match b {
+        Builtin::ResourceNew(_) => "resource.new",
+        Builtin::ResourceRep(_) => "resource.rep",
+        Builtin::ResourceDrop { .. } => "resource.drop",
+        Builtin::TaskReturn(_) => "task.return",
+        Builtin::TaskCancel => "task.cancel",
+        Builtin::ContextGet(_) => "context.get",
+        Builtin::ContextSet(_) => "context.set",
+        Builtin::Yield { .. } => "thread.yield",
+        Builtin::BackpressureInc => "backpressure.inc",
+        Builtin::BackpressureDec => "backpressure.dec",
+        Builtin::SubtaskDrop => "subtask.drop",
+        Builtin::SubtaskCancel { .. } => "subtask.cancel",
+        Builtin::WaitableSetNew => "waitable-set.new",
+        Builtin::WaitableSetWait { .. } => "waitable-set.wait",
+        Builtin::WaitableSetPoll { .. } => "waitable-set.poll",
+        Builtin::WaitableSetDrop => "waitable-set.drop",
+        Builtin::WaitableJoin => "waitable.join",
+        Builtin::New(_) => "stream.new / future.new",
+        Builtin::Read(..) => "stream.read / future.read",
+        Builtin::Write(..) => "stream.write / future.write",
+        Builtin::CancelRead { .. } => "stream.cancel-read / future.cancel-read",
+        Builtin::CancelWrite { .. } => "stream.cancel-write / future.cancel-write",
+        Builtin::DropReadable(_) => "stream.drop-readable / future.drop-readable",
+        Builtin::DropWritable(_) => "stream.drop-writable / future.drop-writable",
+        Builtin::ErrorContextNew(_) => "error-context.new",
+        Builtin::ErrorContextDebugMessage(_) => "error-context.debug-message",
+        Builtin::ErrorContextDrop => "error-context.drop",
+    }
+}
+
+fn to_js(v: &Flat) -> JsValue {
+    match *v {
+        Flat::I32(x) => JsValue::from(x),
+        Flat::I64(x) => JsValue::from(js_sys::BigInt::from(x)),
+        Flat::F32(x) => JsValue::from(x),
+        Flat::F64(x) => JsValue::from(x),
+    }
+}
+
+impl Instance {
+    /// Calls the export `name` of `interface` (`None`: a world-level function) with flat core
+    /// arguments; returns its flat results (at most one for the synchronous ABI). The caller runs
+    /// the post-return function with [`Instance::post_return`] after lifting the results.
+    pub fn call(
+        &self,
+        interface: Option<&str>,
+        name: &str,
+        args: &[Flat],
+    ) -> Result<Vec<Flat>, Trap> {
+        let export = self.export(interface, name)?;
+        let argv: Array = args.iter().map(to_js).collect();
+        let out = self.guarded(|| Reflect::apply(&export.func, &JsValue::UNDEFINED, &argv))?;
+        Ok(from_js(&out).into_iter().collect())
+    }
+
+    /// Runs the post-return function of an export, if it has one, with the export's results.
+    pub fn post_return(
+        &self,
+        interface: Option<&str>,
+        name: &str,
+        results: &[Flat],
+    ) -> Result<(), Trap> {
+        let export = self.export(interface, name)?;
+        if let Some(f) = &export.post_return {
+            let argv: Array = results.iter().map(to_js).collect();
+            self.guarded(|| Reflect::apply(f, &JsValue::UNDEFINED, &argv))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with this instance current, turning an exception into a [`Trap`].
+    fn guarded(&self, f: impl FnOnce() -> Result<JsValue, JsValue>) -> Result<JsValue, Trap> {
+        CURRENT.with(|c| c.borrow_mut().push(Rc::clone(&self.state)));
+        let out = f();
+        CURRENT.with(|c| c.borrow_mut().pop());
+        out.map_err(|e| match self.state.trap.borrow_mut().take() {
+            Some(message) => Trap(message),
+            None => Trap(describe(&e)),
+        })
+    }
+
+    fn export(&self, interface: Option<&str>, name: &str) -> Result<&Export, Trap> {
+        self.exports
+            .iter()
+            .find(|e| e.interface.as_deref() == interface && e.name == name)
+            .ok_or_else(|| {
+                Trap(format!(
+                    "the component does not export `{}{}{name}`",
+                    interface.unwrap_or(""),
+                    if interface.is_some() { "#" } else { "" }
+                ))
+            })
+    }
+
+    /// Runs `f` with this instance's lifting context (memory and handle tables), for the typed
+    /// callers of guest exports.
+    pub fn with_cx<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> Result<R, Trap> {
+        let mut memory = self.state.memory.borrow_mut();
+        let memory = memory
+            .as_mut()
+            .ok_or_else(|| Trap("the component has no memory".into()))?;
+        let mut resources = self.state.resources.borrow_mut();
+        f(&mut Cx {
+            memory,
+            resources: &mut resources,
+        })
+    }
+}
+
+/// A core result as JavaScript returned it. JavaScript does not say which core type a number
+/// had: a `BigInt` is an `i64`, an integral number in `i32` range an `i32` (but not `-0`), any
+/// other number an `f64`; [`Flat`]'s accessors convert between them exactly, so an `f32` result
+/// read as `F64` is the same value. `undefined` (no result) is none.
+fn from_js(v: &JsValue) -> Option<Flat> {
+    if v.is_undefined() {
+        return None;
+    }
+    if let Ok(big) = v.clone().dyn_into::<js_sys::BigInt>() {
+        return i64::try_from(big).ok().map(Flat::I64);
+    }
+    let x = v.as_f64()?;
+    let integral = x.fract() == 0.0 && x >= f64::from(i32::MIN) && x <= f64::from(i32::MAX);
+    if integral && !(x == 0.0 && x.is_sign_negative()) {
+        Some(Flat::I32(x as i32))
+    } else {
+        Some(Flat::F64(x))
+    }
+}
