@@ -31,6 +31,7 @@ cargo fmt --all --check
 log "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p wasi-gfx-loader --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p gfx-component -p gfx-worlds-browser --target wasm32-unknown-unknown -- -D warnings
 
 log "trust core builds for wasm32-unknown-unknown"
 cargo build --locked -p gfx-trust --target wasm32-unknown-unknown
@@ -53,13 +54,16 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p wasi-gfx-loader --target wasm32-unknown-unknown --test browser 2>&1 | tee -a "$LOG"
 
 
+log "component runtime test host for the browser (crates/worlds-browser → target/worlds-browser)"
+scripts/build-worlds-browser.sh
+
 log "end to end: Playwright + the real render server (debug build)"
 # `cargo test` above built target/debug/gfx-sign and gfx-render-server (their integration tests
 # run them); a separate `cargo build -p` would unify features differently and rebuild wasmtime.
 for bin in gfx-sign gfx-render-server; do
   [[ -x "target/debug/$bin" ]] || { echo "test.sh: target/debug/$bin is missing after cargo test" >&2; exit 1; }
 done
-node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ tests/jco/ bench/ 2>&1 | tee -a "$LOG"
+node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ tests/types/ tests/jco/ tests/worlds/ bench/ 2>&1 | tee -a "$LOG"
 
 # cargo prints "test result: ok. N passed; M failed"; node --test (TAP) prints "# pass N" / "# fail M".
 read -r passed failed < <(awk '

@@ -162,10 +162,19 @@ impl Allowlist {
                 a.version
             )));
         }
-        Err(denied(
-            "the interface is not one the browser bridges (wasi:webgpu, wasi-gfx:surface, wasi-gfx:frame-buffer)"
-                .into(),
-        ))
+        let implemented: Vec<String> = self
+            .entries
+            .iter()
+            .map(|a| format!("{}/{}@{}", a.package, a.interface, a.version))
+            .collect();
+        Err(denied(format!(
+            "the host implements only {}",
+            if implemented.is_empty() {
+                "nothing".to_owned()
+            } else {
+                implemented.join(", ")
+            }
+        )))
     }
 }
 

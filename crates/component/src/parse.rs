@@ -58,6 +58,7 @@ impl Plan {
             instances: Vec::new(),
             resource_ids: BTreeMap::new(),
             payload_ids: BTreeMap::new(),
+            shims: Vec::new(),
         };
         walk.run(bytes)?;
         Ok(walk.plan)
@@ -107,7 +108,22 @@ struct Walk<'a> {
     resource_ids: BTreeMap<u32, u32>,
     /// Component type index → `Plan::payload_types` index.
     payload_ids: BTreeMap<u32, u32>,
+    /// The component index space: nested components, each an export shim.
+    shims: Vec<Shim>,
 }
+
+/// A nested component of the one shape the walker accepts: wit-component's export shim, which
+/// imports functions (and types) and exports them again under the interface's names, so that
+/// instantiating it gives the exported interface its declared types. Nothing runs inside.
+#[derive(Debug, Default)]
+struct Shim {
+    /// Function index space: the import name each function comes from.
+    funcs: Vec<String>,
+    /// `(export name, import name)` of every exported function.
+    exports: Vec<(String, String)>,
+}
+
+const SHIM_ONLY: &str = "nested components other than wit-component's export shims";
 
 fn get<'s, T>(space: &'s [T], index: u32, what: &str, offset: usize) -> Result<&'s T, PlanError> {
     usize::try_from(index)
@@ -135,9 +151,62 @@ impl Walk<'_> {
     fn run(&mut self, bytes: &[u8]) -> Result<(), PlanError> {
         // Depth of core modules we are inside (their payloads are read for memories only).
         let mut module: Option<Module> = None;
+        let mut shim: Option<Shim> = None;
         let mut depth = 0usize;
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload?;
+            if let Some(sh) = shim.as_mut() {
+                match payload {
+                    Payload::Version { .. } | Payload::ComponentTypeSection(_) => {}
+                    Payload::CustomSection(_) => {}
+                    Payload::ComponentImportSection(reader) => {
+                        for import in reader {
+                            let import = import?;
+                            match import.ty {
+                                ComponentTypeRef::Func(_) => {
+                                    sh.funcs.push(import.name.0.to_owned())
+                                }
+                                ComponentTypeRef::Type(_) => {}
+                                _ => return Err(PlanError::unsupported(SHIM_ONLY)),
+                            }
+                        }
+                    }
+                    Payload::ComponentAliasSection(reader) => {
+                        for alias in reader {
+                            match alias? {
+                                ComponentAlias::Outer {
+                                    kind: wasmparser::ComponentOuterAliasKind::Type,
+                                    ..
+                                } => {}
+                                _ => return Err(PlanError::unsupported(SHIM_ONLY)),
+                            }
+                        }
+                    }
+                    Payload::ComponentExportSection(reader) => {
+                        for export in reader.into_iter_with_offsets() {
+                            let (offset, export) = export?;
+                            match export.kind {
+                                ComponentExternalKind::Func => {
+                                    let from =
+                                        get(&sh.funcs, export.index, "func", offset)?.clone();
+                                    sh.exports.push((export.name.0.to_owned(), from.clone()));
+                                    sh.funcs.push(from);
+                                }
+                                ComponentExternalKind::Type => {}
+                                _ => return Err(PlanError::unsupported(SHIM_ONLY)),
+                            }
+                        }
+                    }
+                    Payload::End(_) => {
+                        if let Some(done) = shim.take() {
+                            self.shims.push(done);
+                        }
+                        depth -= 1;
+                    }
+                    _ => return Err(PlanError::unsupported(SHIM_ONLY)),
+                }
+                continue;
+            }
             if let Some(m) = module.as_mut() {
                 match payload {
                     Payload::ImportSection(reader) => {
@@ -193,7 +262,11 @@ impl Walk<'_> {
                     });
                 }
                 Payload::ComponentSection { .. } => {
-                    return Err(PlanError::unsupported("nested components"));
+                    if depth > 1 {
+                        return Err(PlanError::unsupported("nested components"));
+                    }
+                    depth += 1;
+                    shim = Some(Shim::default());
                 }
                 Payload::CoreTypeSection(_) | Payload::CustomSection(_) => {}
                 Payload::ComponentTypeSection(reader) => {
@@ -471,8 +544,30 @@ impl Walk<'_> {
         offset: usize,
     ) -> Result<(), PlanError> {
         match instance {
-            wasmparser::ComponentInstance::Instantiate { .. } => {
-                Err(PlanError::unsupported("component instantiation"))
+            wasmparser::ComponentInstance::Instantiate {
+                component_index,
+                args,
+            } => {
+                let shim = get(&self.shims, component_index, "component", offset)?;
+                let mut funcs = Vec::with_capacity(shim.exports.len());
+                for (export, import) in &shim.exports {
+                    let arg = args
+                        .iter()
+                        .find(|a| a.name == import.as_str())
+                        .ok_or_else(|| {
+                            PlanError::invalid(offset, format!("no argument `{import}`"))
+                        })?;
+                    if arg.kind != ComponentExternalKind::Func {
+                        return Err(PlanError::invalid(
+                            offset,
+                            format!("argument `{import}` is not a function"),
+                        ));
+                    }
+                    let func = get(&self.funcs, arg.index, "func", offset)?.clone();
+                    funcs.push((export.clone(), func));
+                }
+                self.instances.push(Instance::Bag(funcs));
+                Ok(())
             }
             wasmparser::ComponentInstance::FromExports(exports) => {
                 let mut funcs = Vec::new();

@@ -373,17 +373,22 @@ pub fn flat_i64(v: &[Flat], i: usize) -> Result<i64, Trap> {
         _ => Err(trap_flat(i)),
     }
 }
-/// Flat result `i` of a guest call as an `f32`.
+/// Flat result `i` of a guest call as an `f32`. JavaScript does not say which core type a
+/// number had, so the browser reports an integral result as `I32` and others as `F64`; both
+/// convert back exactly to the `f32` the guest returned.
 pub fn flat_f32(v: &[Flat], i: usize) -> Result<f32, Trap> {
     match v.get(i) {
         Some(Flat::F32(x)) => Ok(*x),
+        Some(Flat::F64(x)) => Ok(*x as f32),
+        Some(Flat::I32(x)) => Ok(*x as f32),
         _ => Err(trap_flat(i)),
     }
 }
-/// Flat result `i` of a guest call as an `f64`.
+/// Flat result `i` of a guest call as an `f64` (an `I32` too: see [`flat_f32`]).
 pub fn flat_f64(v: &[Flat], i: usize) -> Result<f64, Trap> {
     match v.get(i) {
         Some(Flat::F64(x)) => Ok(*x),
+        Some(Flat::I32(x)) => Ok(f64::from(*x)),
         _ => Err(trap_flat(i)),
     }
 }

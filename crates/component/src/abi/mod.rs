@@ -124,11 +124,11 @@ pub trait Guest {
 /// runtime must store exactly a `Box<dyn <World>Host>` there. On a trap the runtime records it,
 /// returns `R::default()` to the trampoline and aborts the guest at the next opportunity.
 ///
-/// Placeholder: the browser layer replaces this body; until then it calls nothing.
+/// The browser layer ([`crate::web::enter`]) implements it: a trap is recorded on the instance
+/// and thrown to unwind the guest, so on a trap this function does not return.
 #[cfg(target_arch = "wasm32")]
 pub fn enter<R: Default>(
     f: impl FnOnce(&mut Cx<'_>, &mut dyn core::any::Any) -> Result<R, Trap>,
 ) -> R {
-    let _ = f;
-    R::default()
+    crate::web::enter(f)
 }

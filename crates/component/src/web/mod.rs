@@ -27,7 +27,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::abi::{Cx, Flat, ResourceTables, Trap};
-use crate::plan::{Builtin, CoreFunc, CoreInstance, CoreItem, Plan};
+use crate::plan::{Builtin, CoreFunc, CoreInstance, CoreItem, Plan, Resource};
 use crate::{Allowlist, PlanError};
 use memory::JsMemory;
 
@@ -345,34 +345,51 @@ impl Link<'_> {
         Ok(())
     }
 
+    /// The trampoline of function `func` of import `import`: `<interface>@<version>#<func>`
+    /// with the version the host implements (the import's may be a compatible other one).
+    fn trampoline(&self, import: u32, func: &str) -> Result<JsValue, InstantiateError> {
+        let import = &self.plan.imports[import as usize];
+        let allowed = &self.allowlist.entries()[import.allowed];
+        let name = format!(
+            "{}/{}@{}#{func}",
+            allowed.package, allowed.interface, allowed.version
+        );
+        let f = Reflect::get(&self.trampolines, &JsValue::from_str(&name))
+            .unwrap_or(JsValue::UNDEFINED);
+        if !f.is_function() {
+            return Err(PlanError::ImportDenied {
+                import: import.name.clone(),
+                why: format!("this host does not implement its function `{func}`"),
+            }
+            .into());
+        }
+        Ok(f)
+    }
+
     fn func(&mut self, index: u32) -> Result<JsValue, InstantiateError> {
         if let Some(Some(f)) = self.funcs.get(index as usize) {
             return Ok(f.clone());
+        }
+        // Dropping a handle to a host resource: the generated `[resource-drop]` trampoline.
+        if let CoreFunc::Builtin(Builtin::ResourceDrop {
+            resource,
+            async_: false,
+        }) = &self.plan.core_funcs[index as usize]
+        {
+            if let Some(Resource::Imported { import, name }) =
+                self.plan.resources.get(*resource as usize)
+            {
+                let f = self.trampoline(*import, &format!("[resource-drop]{name}"))?;
+                self.funcs[index as usize] = Some(f.clone());
+                return Ok(f);
+            }
         }
         let value = match &self.plan.core_funcs[index as usize] {
             CoreFunc::Export(e) => get(&self.instances[e.instance as usize], &e.name, "function")?,
             CoreFunc::Lower { func, options } => {
                 self.options(options)?;
-                let import = &self.plan.imports[func.import as usize];
-                let allowed = &self.allowlist.entries()[import.allowed];
                 let prefix = if options.async_ { "[async-lower]" } else { "" };
-                let name = format!(
-                    "{}/{}@{}#{prefix}{}",
-                    allowed.package, allowed.interface, allowed.version, func.name
-                );
-                let f = Reflect::get(&self.trampolines, &JsValue::from_str(&name))
-                    .unwrap_or(JsValue::UNDEFINED);
-                if !f.is_function() {
-                    return Err(PlanError::ImportDenied {
-                        import: import.name.clone(),
-                        why: format!(
-                            "this host does not implement its function `{prefix}{}`",
-                            func.name
-                        ),
-                    }
-                    .into());
-                }
-                f
+                self.trampoline(func.import, &format!("{prefix}{}", func.name))?
             }
             CoreFunc::Builtin(b) => {
                 let f = builtin(*b, &self.state)?;
@@ -492,6 +509,22 @@ impl Instance {
             })
     }
 
+    /// The typed callers' view of this instance (an [`abi::Guest`](crate::abi::Guest)).
+    ///
+    /// While it lives, the instance's memory and handle table are in it (so its `cx()` can lend
+    /// them out); each `call` puts them back into the instance for the trampolines the guest
+    /// calls meanwhile, and takes them again after.
+    pub fn guest(&self) -> Result<GuestCalls<'_>, Trap> {
+        let memory = self.state.memory.borrow_mut().take().ok_or_else(|| {
+            Trap("the component has no memory (or is already being called)".into())
+        })?;
+        let resources = std::mem::take(&mut *self.state.resources.borrow_mut());
+        Ok(GuestCalls {
+            instance: self,
+            parts: Some((memory, resources)),
+        })
+    }
+
     /// Runs `f` with this instance's lifting context (memory and handle tables), for the typed
     /// callers of guest exports.
     pub fn with_cx<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> Result<R, Trap> {
@@ -524,5 +557,90 @@ fn from_js(v: &JsValue) -> Option<Flat> {
         Some(Flat::I32(x as i32))
     } else {
         Some(Flat::F64(x))
+    }
+}
+
+/// An [`Instance`] seen by generated export callers: see [`Instance::guest`].
+pub struct GuestCalls<'a> {
+    instance: &'a Instance,
+    /// The memory and handle table, here between calls (in the instance during them).
+    parts: Option<(JsMemory, ResourceTables)>,
+}
+
+impl GuestCalls<'_> {
+    fn lend(&mut self) {
+        if let Some((memory, resources)) = self.parts.take() {
+            *self.instance.state.memory.borrow_mut() = Some(memory);
+            *self.instance.state.resources.borrow_mut() = resources;
+        }
+    }
+
+    fn reclaim(&mut self) {
+        let memory = self.instance.state.memory.borrow_mut().take();
+        if let Some(memory) = memory {
+            let resources = std::mem::take(&mut *self.instance.state.resources.borrow_mut());
+            self.parts = Some((memory, resources));
+        }
+    }
+
+    /// `"<interface>#<function>"` or a world-level `"<function>"`.
+    fn split(export: &str) -> (Option<&str>, &str) {
+        match export.rsplit_once('#') {
+            Some((interface, name)) => (Some(interface), name),
+            None => (None, export),
+        }
+    }
+}
+
+impl Drop for GuestCalls<'_> {
+    fn drop(&mut self) {
+        self.lend();
+    }
+}
+
+/// A memory that traps on every access: what `cx()` lends while the real one is out (never, in
+/// correct use: generated callers do not keep a `Cx` across a call).
+struct Gone;
+
+impl crate::abi::Memory for Gone {
+    fn read(&self, _: u32, _: &mut [u8]) -> Result<(), Trap> {
+        Err(Trap::new("the guest's memory is in use by a call"))
+    }
+    fn write(&mut self, _: u32, _: &[u8]) -> Result<(), Trap> {
+        Err(Trap::new("the guest's memory is in use by a call"))
+    }
+    fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Trap> {
+        Err(Trap::new("the guest's memory is in use by a call"))
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+}
+
+impl crate::abi::Guest for GuestCalls<'_> {
+    fn cx(&mut self) -> Cx<'_> {
+        match &mut self.parts {
+            Some((memory, resources)) => Cx { memory, resources },
+            None => Cx {
+                memory: Box::leak(Box::new(Gone)),
+                resources: Box::leak(Box::default()),
+            },
+        }
+    }
+
+    fn call(&mut self, export: &str, args: &[Flat]) -> Result<Vec<Flat>, Trap> {
+        let (interface, name) = Self::split(export);
+        self.lend();
+        let out = self.instance.call(interface, name, args);
+        self.reclaim();
+        out
+    }
+
+    fn post_return(&mut self, export: &str, results: &[Flat]) -> Result<(), Trap> {
+        let (interface, name) = Self::split(export);
+        self.lend();
+        let out = self.instance.post_return(interface, name, results);
+        self.reclaim();
+        out
     }
 }
