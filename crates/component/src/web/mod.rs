@@ -235,7 +235,10 @@ pub async fn instantiate(
         linker.instances.push(exports);
     }
 
-    // The memory and allocator the canonical options name.
+    // The memory and allocator the canonical options name (of imports, built-ins and exports).
+    for e in &plan.exports {
+        linker.options(&e.options)?;
+    }
     if let Some(memory) = linker.memory {
         let memory: WebAssembly::Memory = linker.memory_object(memory)?.unchecked_into();
         let realloc = match linker.realloc {
@@ -246,7 +249,6 @@ pub async fn instantiate(
     }
     let mut exports = Vec::with_capacity(plan.exports.len());
     for e in &plan.exports {
-        linker.options(&e.options)?;
         let func: Function = linker.func(e.core_func)?.unchecked_into();
         let post_return = match e.options.post_return {
             Some(f) => Some(linker.func(f)?.unchecked_into::<Function>()),
@@ -258,12 +260,6 @@ pub async fn instantiate(
             func,
             post_return,
         });
-    }
-    if state.memory.borrow().is_none() {
-        if let Some(memory) = linker.memory {
-            let memory: WebAssembly::Memory = linker.memory_object(memory)?.unchecked_into();
-            *state.memory.borrow_mut() = Some(JsMemory::new(memory, None));
-        }
     }
     Ok(Instance {
         state,
