@@ -755,7 +755,7 @@ impl Bindgen for FnGen<'_> {
                 ));
                 self.lift_start = self.cur.src.len();
                 if self.host_borrows {
-                    self.line("g.cx().resources.end_borrows()?;");
+                    self.line("cx.resources.end_borrows()?;");
                 }
                 for (i, t) in sig.results.iter().enumerate() {
                     let v = self.bind(format!("{p}::flat_{}(&rets, {i})?", wasm_ty(t)));
@@ -896,7 +896,7 @@ fn signature(sig: &WasmSignature) -> (Vec<String>, String) {
 pub(crate) fn import(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, String, String)> {
     let p = &g.p;
     let mut fg = FnGen::new(g, *f, true);
-    g.call(f, true, &mut fg);
+    g.call(f, true, &mut fg)?;
     if let Some(e) = fg.err.take() {
         bail!("`{}`: {e}", g.core_name(f, true));
     }
@@ -985,7 +985,7 @@ pub(crate) fn import(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, String, St
 pub(crate) fn export(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<String> {
     let p = &g.p;
     let mut fg = FnGen::new(g, *f, false);
-    g.call(f, false, &mut fg);
+    g.call(f, false, &mut fg)?;
     if let Some(e) = fg.err.take() {
         bail!("`{}`: {e}", g.core_name(f, false));
     }

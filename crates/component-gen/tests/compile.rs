@@ -7,3 +7,7 @@ mod values {
 mod resources {
     include!("generated/resources.rs");
 }
+#[allow(dead_code)]
+mod edge {
+    include!("generated/edge.rs");
+}

@@ -1,24 +1,20 @@
 //! The committed bindings in `tests/generated/` are exactly what the generator produces for the
-//! test worlds (`tests/worlds/wit`). The other tests `include!` them, so they compile and run
-//! the real generated code without a build script. After a generator or WIT change:
+//! test worlds (`tests/worlds/wit`) and for its own corner cases (`tests/wit/edge.wit`). The
+//! other tests `include!` them, so they compile and run the real generated code without a
+//! build script. After a generator or WIT change:
 //! `BLESS=1 cargo test -p gfx-component-gen --test golden`, then review the diff.
 
 use std::path::{Path, PathBuf};
 
 use gfx_component_gen::{generate, Options};
 
-fn wit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/worlds/wit")
+fn dir(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-fn check(world: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/generated/{world}.rs"));
-    // With the by-name dispatcher, which the loop-back tests use.
-    let opts = Options {
-        dispatch: true,
-        ..Options::default()
-    };
-    let code = generate(&wit(), world, &opts).expect("generates");
+fn check(wit: &Path, world: &str, opts: Options) {
+    let path = dir(&format!("tests/generated/{world}.rs"));
+    let code = generate(wit, world, &opts).expect("generates");
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(&path, &code).expect("write");
         return;
@@ -31,12 +27,30 @@ fn check(world: &str) {
     );
 }
 
+/// With the by-name dispatcher, which the loop-back tests use.
+fn with_dispatch() -> Options {
+    Options {
+        dispatch: true,
+        ..Options::default()
+    }
+}
+
 #[test]
 fn values_bindings_are_current() {
-    check("values");
+    check(&dir("../../tests/worlds/wit"), "values", with_dispatch());
 }
 
 #[test]
 fn resources_bindings_are_current() {
-    check("resources");
+    check(&dir("../../tests/worlds/wit"), "resources", with_dispatch());
+}
+
+/// With trappable host methods.
+#[test]
+fn edge_bindings_are_current() {
+    let opts = Options {
+        trappable: true,
+        ..with_dispatch()
+    };
+    check(&dir("tests/wit"), "edge", opts);
 }
