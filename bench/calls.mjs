@@ -108,6 +108,10 @@ const body = [
     ? `Goals: u32→u32 ≤ 2× the raw floor — ${fmtRatio(u32)}: ${u32 <= 2 ? 'met' : 'not met'}; ≥ 20× faster than jco — ${fmtRatio(vsJco)}: ${vsJco >= 20 ? 'met' : 'not met'}.`
     : `Our runtime did not run: ${result.oursError ?? 'target/worlds-browser has no bench entry points yet'}.`,
   '',
+  'Why: a guest→host call through our runtime is a direct wasm-to-wasm call into a generated trampoline (no JavaScript in between), which lifts scalars in registers; ' +
+    "jco's glue is JavaScript per call. Strings, lists and host→guest calls are where we lose most: every access to the guest's memory is a `Uint8Array.subarray` + copy through JavaScript (a few hundred ns each), " +
+    'and an export call goes through `Reflect.apply` with an argument array. Next: one bulk copy per value and a cached view, and export calls through typed wasm-bindgen imports.',
+  '',
 ].join('\n');
 console.log(body);
 if (!args.has('--no-write') && !QUICK) {
