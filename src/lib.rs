@@ -12,13 +12,18 @@
 //!    path;
 //! 4. [`integrity`] computes the digest (WebCrypto or wasm) and verifies the signatures with
 //!    [`gfx_trust`] — the same code the CLI and the render server run;
-//! 5. [`loader`] inspects, decides with the policy, asks [`consent`] where the level requires it;
+//! 5. [`loader`] inspects, decides with the policy, plans the component for the in-browser
+//!    runtime ([`gfx_component`]: refusing what it cannot run before compiling anything), asks
+//!    [`consent`] where the level requires it, and hands the component to the runtime (`client`;
+//!    until the wasi-gfx bridge lands it stops at the first import);
 //! 6. [`server`] shows server frames on the canvas ([`canvas`]), forwarding [`input`].
 //!
 //! [`http`] talks to the render server's API; [`events`] reports progress to the page; [`handle`] is what the page gets back; [`error`] lists
 //! every failure with its code.
 
 pub mod canvas;
+#[cfg(target_arch = "wasm32")]
+mod client;
 pub mod consent;
 pub mod error;
 pub mod events;

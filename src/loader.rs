@@ -288,6 +288,20 @@ async fn run(
                     message = "the user did not allow this component to run in the browser; showing server frames".into();
                 }
             }
+            #[cfg(target_arch = "wasm32")]
+            if let (Ok(plan), CLIENT_RUNTIME_UNAVAILABLE) = (&planned, reason) {
+                // Hand it to the runtime. Without the bridge, linking stops at the first import.
+                if let Err(e) = crate::client::start(plan, checked.component()).await {
+                    // A missing host function or built-in is this loader's gap, not the
+                    // component's fault; invalid code or a trap is.
+                    if !matches!(e, gfx_component::web::InstantiateError::Refused(_)) {
+                        reason = e.code();
+                    }
+                    message = format!(
+                        "the wasi-gfx bridge is not in this loader yet ({e}); showing server frames"
+                    );
+                }
+            }
             emitter.emit(LoaderEvent::Fallback {
                 reason: reason.into(),
                 message,

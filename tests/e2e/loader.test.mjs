@@ -78,9 +78,14 @@ describe('server-frame fallback', () => {
     assert.equal(r.trustLevel, 'enterprise-trusted');
     assert.equal(r.reason, 'client-runtime-unavailable');
     await waitForPixels(page, triangleShown, { what: 'the triangle' });
-    const decision = (await events(page)).find((e) => e.type === 'decision');
+    const ev = await events(page);
+    const decision = ev.find((e) => e.type === 'decision');
     assert.equal(decision.route, 'client');
     assert.equal(decision.consentRequired, false);
+    // The component reached the runtime: compiled, and linking stopped at the first import.
+    const fallback = ev.find((e) => e.type === 'fallback');
+    assert.match(fallback.message, /bridge is not in this loader yet/);
+    assert.match(fallback.message, /not implemented yet|does not implement/, 'names what is missing');
   }));
 
   it('server down: LoadError fallback-unavailable, an error event and a visible error state', () => fresh(async (ctx) => {
