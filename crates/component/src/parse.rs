@@ -93,8 +93,9 @@ enum Func {
 enum Instance {
     /// A top-level import (index into `Plan::imports`).
     Imported(u32),
-    /// A bag of exports (how a component exports an interface): its functions.
-    Bag(Vec<(String, Func)>),
+    /// A bag of exports (how a component exports an interface): its functions, and the
+    /// resources it defines (name, index into `Plan::resources`).
+    Bag(Vec<(String, Func)>, Vec<(String, u32)>),
 }
 
 struct Walk<'a> {
@@ -121,6 +122,10 @@ struct Shim {
     funcs: Vec<String>,
     /// `(export name, import name)` of every exported function.
     exports: Vec<(String, String)>,
+    /// Type index space: the import name a type comes from (`None`: defined in the shim).
+    types: Vec<Option<String>>,
+    /// `(export name, import name)` of every exported imported type.
+    type_exports: Vec<(String, String)>,
 }
 
 const SHIM_ONLY: &str = "nested components other than wit-component's export shims";
@@ -157,7 +162,12 @@ impl Walk<'_> {
             let payload = payload?;
             if let Some(sh) = shim.as_mut() {
                 match payload {
-                    Payload::Version { .. } | Payload::ComponentTypeSection(_) => {}
+                    Payload::Version { .. } => {}
+                    Payload::ComponentTypeSection(reader) => {
+                        for _ in 0..reader.count() {
+                            sh.types.push(None);
+                        }
+                    }
                     Payload::CustomSection(_) => {}
                     Payload::ComponentImportSection(reader) => {
                         for import in reader {
@@ -166,7 +176,9 @@ impl Walk<'_> {
                                 ComponentTypeRef::Func(_) => {
                                     sh.funcs.push(import.name.0.to_owned())
                                 }
-                                ComponentTypeRef::Type(_) => {}
+                                ComponentTypeRef::Type(_) => {
+                                    sh.types.push(Some(import.name.0.to_owned()))
+                                }
                                 _ => return Err(PlanError::unsupported(SHIM_ONLY)),
                             }
                         }
@@ -177,7 +189,7 @@ impl Walk<'_> {
                                 ComponentAlias::Outer {
                                     kind: wasmparser::ComponentOuterAliasKind::Type,
                                     ..
-                                } => {}
+                                } => sh.types.push(None),
                                 _ => return Err(PlanError::unsupported(SHIM_ONLY)),
                             }
                         }
@@ -192,7 +204,15 @@ impl Walk<'_> {
                                     sh.exports.push((export.name.0.to_owned(), from.clone()));
                                     sh.funcs.push(from);
                                 }
-                                ComponentExternalKind::Type => {}
+                                ComponentExternalKind::Type => {
+                                    let from =
+                                        get(&sh.types, export.index, "type", offset)?.clone();
+                                    if let Some(import) = &from {
+                                        sh.type_exports
+                                            .push((export.name.0.to_owned(), import.clone()));
+                                    }
+                                    sh.types.push(from);
+                                }
                                 _ => return Err(PlanError::unsupported(SHIM_ONLY)),
                             }
                         }
@@ -358,7 +378,9 @@ impl Walk<'_> {
                 let dtor = dtor
                     .map(|f| check_index(self.plan.core_funcs.len(), f, "core func", offset))
                     .transpose()?;
-                self.plan.resources.push(Resource::Defined { dtor });
+                self.plan
+                    .resources
+                    .push(Resource::Defined { dtor, export: None });
                 Ty::Resource(len_u32(self.plan.resources.len() - 1))
             }
             ComponentType::Defined(ComponentDefinedType::Stream(payload)) => Ty::Payload {
@@ -566,7 +588,17 @@ impl Walk<'_> {
                     let func = get(&self.funcs, arg.index, "func", offset)?.clone();
                     funcs.push((export.clone(), func));
                 }
-                self.instances.push(Instance::Bag(funcs));
+                // Resources the component defines, named by the interface that exports them.
+                let mut resources = Vec::new();
+                for (export, import) in &shim.type_exports {
+                    let arg = args.iter().find(|a| a.name == import.as_str());
+                    if let Some(arg) = arg.filter(|a| a.kind == ComponentExternalKind::Type) {
+                        if let Ty::Resource(id) = get(&self.types, arg.index, "type", offset)? {
+                            resources.push((export.clone(), *id));
+                        }
+                    }
+                }
+                self.instances.push(Instance::Bag(funcs, resources));
                 Ok(())
             }
             wasmparser::ComponentInstance::FromExports(exports) => {
@@ -588,7 +620,7 @@ impl Walk<'_> {
                         }
                     }
                 }
-                self.instances.push(Instance::Bag(funcs));
+                self.instances.push(Instance::Bag(funcs, Vec::new()));
                 Ok(())
             }
         }
@@ -845,9 +877,16 @@ impl Walk<'_> {
             }
             ComponentExternalKind::Instance => {
                 let instance = get(&self.instances, export.index, "instance", offset)?.clone();
-                let Instance::Bag(funcs) = &instance else {
+                let Instance::Bag(funcs, resources) = &instance else {
                     return Err(PlanError::unsupported("re-exporting an imported instance"));
                 };
+                for (resource, id) in resources {
+                    if let Some(Resource::Defined { export, .. }) =
+                        self.plan.resources.get_mut(*id as usize)
+                    {
+                        *export = Some((name.to_owned(), resource.clone()));
+                    }
+                }
                 for (func_name, func) in funcs {
                     let Func::Lifted { core_func, options } = func else {
                         return Err(PlanError::unsupported("re-exporting an imported function"));

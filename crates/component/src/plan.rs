@@ -161,6 +161,8 @@ pub enum Resource {
     Defined {
         /// Index into [`Plan::core_funcs`] of the destructor.
         dtor: Option<u32>,
+        /// The exported interface and name it is exported under (`None` if it is not exported).
+        export: Option<(String, String)>,
     },
 }
 

@@ -223,3 +223,14 @@ proptest! {
         let _ = plan(&bytes[..j]);
     }
 }
+
+#[test]
+fn a_guest_defined_resource_is_named_by_the_interface_that_exports_it() {
+    use gfx_component::plan::Resource;
+    let p = plan_any(&guest("worlds-resources")).expect("resources plans");
+    assert!(p.resources.iter().any(|r| matches!(r,
+        Resource::Defined { dtor: Some(_), export: Some((i, n)) }
+            if i == "gfx-test:worlds/accumulators@0.1.0" && n == "accumulator")));
+    assert!(p.resources.iter().any(|r| matches!(r,
+        Resource::Imported { name, .. } if name == "counter")));
+}
