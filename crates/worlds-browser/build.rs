@@ -9,6 +9,11 @@ fn main() {
     let opts = gfx_component_gen::Options::default();
     for (wit, world, file) in [
         ("tests/worlds/wit", "gfx-test:worlds/values", "values.rs"),
+        (
+            "tests/worlds/wit",
+            "gfx-test:worlds/resources",
+            "resources.rs",
+        ),
         ("bench/wit", "gfx-bench:calls/calls", "calls.rs"),
     ] {
         let dir = root.join(wit);

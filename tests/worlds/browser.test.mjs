@@ -61,7 +61,7 @@ function golden(world) {
 }
 
 describe('test worlds through our runtime, JSPI off, against the wasmtime oracle', () => {
-  for (const world of ['values']) {
+  for (const world of ['values', 'resources']) {
     it(`${world}: the transcript equals the golden one line by line`, async () => {
       const got = (await transcript(world)).split('\n');
       const want = golden(world).split('\n');

@@ -61,7 +61,13 @@ thread_local! {
 #[wasm_bindgen]
 pub async fn bench_calls_instantiate(component: Vec<u8>) -> Result<(), JsError> {
     let host: Box<dyn bindings::CallsHost> = Box::new(World(Host::default()));
-    let instance = crate::load(&component, &["gfx-bench:calls/host@0.1.0"], Box::new(host)).await?;
+    let instance = crate::load(
+        &component,
+        &["gfx-bench:calls/host@0.1.0"],
+        Box::new(host),
+        bindings::RESOURCES,
+    )
+    .await?;
     BENCH.with(|b| *b.borrow_mut() = Some(instance));
     Ok(())
 }

@@ -5,6 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod calls;
+mod resources;
 #[path = "../../worlds-wasmtime/src/text.rs"]
 #[allow(dead_code)]
 mod text;
@@ -19,6 +20,9 @@ mod bindings {
     pub mod calls {
         include!(concat!(env!("OUT_DIR"), "/calls.rs"));
     }
+    pub mod resources {
+        include!(concat!(env!("OUT_DIR"), "/resources.rs"));
+    }
 }
 
 use gfx_component::web::{instantiate, Instance};
@@ -30,6 +34,7 @@ pub(crate) async fn load(
     component: &[u8],
     interfaces: &[&str],
     host: Box<dyn std::any::Any>,
+    resources: &'static [gfx_component::abi::ResourceInfo],
 ) -> Result<Instance, JsError> {
     let mut allowlist = Allowlist::new();
     for i in interfaces {
@@ -37,7 +42,7 @@ pub(crate) async fn load(
     }
     let plan = Plan::parse(component, &allowlist, Limits::default())
         .map_err(|e| JsError::new(&format!("{}: {e}", e.code())))?;
-    instantiate(&plan, component, &allowlist, host)
+    instantiate(&plan, component, &allowlist, host, resources)
         .await
         .map_err(|e| JsError::new(&format!("{}: {e}", e.code())))
 }
@@ -46,7 +51,7 @@ fn trap(e: gfx_component::abi::Trap) -> JsError {
     JsError::new(&format!("guest-trap: {e}"))
 }
 
-/// Runs test world `world` (`values`) on `component` and returns its transcript
+/// Runs test world `world` (`values`, `resources`) on `component` and returns its transcript
 /// (tests/worlds/README.md).
 #[wasm_bindgen]
 pub async fn run_world(world: String, component: Vec<u8>) -> Result<String, JsError> {
@@ -57,10 +62,24 @@ pub async fn run_world(world: String, component: Vec<u8>) -> Result<String, JsEr
                 &component,
                 &["gfx-test:worlds/types@0.1.0", "gfx-test:worlds/ops@0.1.0"],
                 Box::new(host),
+                bindings::values::RESOURCES,
             )
             .await?;
             let mut g = instance.guest().map_err(trap)?;
             values::run(&mut g).map_err(trap)
+        }
+        "resources" => {
+            let host: Box<dyn bindings::resources::ResourcesHost> =
+                Box::new(resources::World(resources::Counters::default()));
+            let instance = load(
+                &component,
+                &["gfx-test:worlds/counters@0.1.0"],
+                Box::new(host),
+                bindings::resources::RESOURCES,
+            )
+            .await?;
+            let mut g = instance.guest().map_err(trap)?;
+            resources::run(&mut g).map_err(trap)
         }
         other => Err(JsError::new(&format!(
             "no browser host for world `{other}` yet"

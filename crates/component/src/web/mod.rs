@@ -23,10 +23,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array, WebAssembly};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::abi::{Cx, Flat, ResourceTables, Trap};
+use crate::abi::{Cx, Flat, ResourceInfo, ResourceTables, ResourceType, Trap};
 use crate::plan::{Builtin, CoreFunc, CoreInstance, CoreItem, Plan, Resource};
 use crate::{Allowlist, PlanError};
 use memory::JsMemory;
@@ -70,6 +71,8 @@ pub(crate) struct State {
     host: RefCell<Box<dyn Any>>,
     /// The trap a trampoline or built-in raised, until [`Instance::call`] reports it.
     trap: RefCell<Option<String>>,
+    /// Destructors of the resources the component defines (set once it is instantiated).
+    dtors: RefCell<Vec<(ResourceType, String, Function)>>,
 }
 
 thread_local! {
@@ -152,12 +155,15 @@ fn trampolines() -> Object {
 }
 
 /// Compiles and instantiates `plan` (made from `component` with `allowlist`), with `host` as the
-/// implementation of its imports (downcast by the generated trampolines).
+/// implementation of its imports (downcast by the generated trampolines) and `resources` the
+/// generated `RESOURCES` of the host's world (how the component's resource types map onto the
+/// bindings' handle types).
 pub async fn instantiate(
     plan: &Plan,
     component: &[u8],
     allowlist: &Allowlist,
     host: Box<dyn Any>,
+    resources: &'static [ResourceInfo],
 ) -> Result<Instance, InstantiateError> {
     // Compile every module first: the browser works on all of them at once.
     let mut compiling = Vec::with_capacity(plan.modules.len());
@@ -183,10 +189,12 @@ pub async fn instantiate(
         resources: RefCell::new(ResourceTables::default()),
         host: RefCell::new(host),
         trap: RefCell::new(None),
+        dtors: RefCell::new(Vec::new()),
     });
     let mut linker = Link {
         plan,
         allowlist,
+        resources,
         trampolines: trampolines(),
         state: Rc::clone(&state),
         instances: Vec::new(),
@@ -247,6 +255,20 @@ pub async fn instantiate(
         };
         *state.memory.borrow_mut() = Some(JsMemory::new(memory, realloc));
     }
+    for r in &plan.resources {
+        if let Resource::Defined {
+            dtor: Some(dtor),
+            export: Some((interface, name)),
+        } = r
+        {
+            let ty = linker.defined_type(interface, name)?;
+            let f: Function = linker.func(*dtor)?.unchecked_into();
+            state
+                .dtors
+                .borrow_mut()
+                .push((ty, format!("{interface}#[dtor]{name}"), f));
+        }
+    }
     let mut exports = Vec::with_capacity(plan.exports.len());
     for e in &plan.exports {
         let func: Function = linker.func(e.core_func)?.unchecked_into();
@@ -285,6 +307,7 @@ fn get(source: &JsValue, name: &str, what: &str) -> Result<JsValue, InstantiateE
 struct Link<'a> {
     plan: &'a Plan,
     allowlist: &'a Allowlist,
+    resources: &'static [ResourceInfo],
     trampolines: Object,
     state: Rc<State>,
     /// The exports object of each core instance so far.
@@ -362,6 +385,85 @@ impl Link<'_> {
         Ok(f)
     }
 
+    /// The bindings' handle type of the resource `name` the component defines and exports in
+    /// `interface`.
+    fn defined_type(&self, interface: &str, name: &str) -> Result<ResourceType, InstantiateError> {
+        self.resources
+            .iter()
+            .find(|r| r.guest_defined && r.interface == interface && r.name == name)
+            .map(|r| r.ty)
+            .ok_or_else(|| {
+                PlanError::UnsupportedFeature {
+                    feature: format!(
+                        "the resource `{name}` of `{interface}`, which this host's bindings do not know"
+                    ),
+                }
+                .into()
+            })
+    }
+
+    /// A JavaScript function for a canonical built-in of this instance.
+    fn builtin(&self, b: Builtin) -> Result<JsValue, InstantiateError> {
+        let defined = |id: u32| match self.plan.resources.get(id as usize) {
+            Some(Resource::Defined {
+                export: Some((interface, name)),
+                ..
+            }) => self.defined_type(interface, name),
+            _ => Err(unimplemented(b)),
+        };
+        let state = Rc::clone(&self.state);
+        Ok(match b {
+            Builtin::ResourceNew(id) => {
+                let ty = defined(id)?;
+                Closure::<dyn Fn(i32) -> i32>::new(move |rep: i32| {
+                    let r = state.resources.borrow_mut().new_own(ty, rep as u32);
+                    r.map(|h| h as i32).unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::ResourceRep(id) => {
+                let ty = defined(id)?;
+                Closure::<dyn Fn(i32) -> i32>::new(move |handle: i32| {
+                    let r = state.resources.borrow().rep(handle as u32, ty);
+                    r.map(|rep| rep as i32)
+                        .unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::ResourceDrop {
+                resource,
+                async_: false,
+            } => {
+                let ty = defined(resource)?;
+                Closure::<dyn Fn(i32)>::new(move |handle: i32| {
+                    let dropped = state.resources.borrow_mut().drop(handle as u32, ty);
+                    match dropped {
+                        Err(t) => raise(&state, t.0),
+                        Ok(None) => {}
+                        Ok(Some(rep)) => {
+                            let dtor = state
+                                .dtors
+                                .borrow()
+                                .iter()
+                                .find(|d| d.0 == ty)
+                                .map(|d| d.2.clone());
+                            if let Some(dtor) = dtor {
+                                // A trap in the destructor unwinds on through the guest.
+                                if let Err(e) =
+                                    dtor.call1(&JsValue::UNDEFINED, &JsValue::from(rep as i32))
+                                {
+                                    wasm_bindgen::throw_val(e);
+                                }
+                            }
+                        }
+                    }
+                })
+                .into_js_value()
+            }
+            other => return Err(unimplemented(other)),
+        })
+    }
+
     fn func(&mut self, index: u32) -> Result<JsValue, InstantiateError> {
         if let Some(Some(f)) = self.funcs.get(index as usize) {
             return Ok(f.clone());
@@ -388,7 +490,7 @@ impl Link<'_> {
                 self.trampoline(func.import, &format!("{prefix}{}", func.name))?
             }
             CoreFunc::Builtin(b) => {
-                let f = builtin(*b, &self.state)?;
+                let f = self.builtin(*b)?;
                 self.builtins.push(f.clone());
                 f
             }
@@ -398,15 +500,14 @@ impl Link<'_> {
     }
 }
 
-/// A JavaScript function for a canonical built-in of this instance.
-fn builtin(b: Builtin, _state: &Rc<State>) -> Result<JsValue, InstantiateError> {
-    Err(PlanError::UnsupportedFeature {
+fn unimplemented(b: Builtin) -> InstantiateError {
+    PlanError::UnsupportedFeature {
         feature: format!(
             "the canonical built-in {} (not implemented yet)",
             builtin_name(b)
         ),
     }
-    .into())
+    .into()
 }
 
 fn builtin_name(b: Builtin) -> &'static str {
@@ -464,6 +565,23 @@ impl Instance {
         let argv: Array = args.iter().map(to_js).collect();
         let out = self.guarded(|| Reflect::apply(&export.func, &JsValue::UNDEFINED, &argv))?;
         Ok(from_js(&out).into_iter().collect())
+    }
+
+    /// Runs the destructor `"<interface>#[dtor]<resource>"` (a host-owned handle to a resource
+    /// the guest defines was dropped); nothing if the resource has none.
+    fn destroy(&self, export: &str, args: &[Flat]) -> Result<Vec<Flat>, Trap> {
+        let dtor = self
+            .state
+            .dtors
+            .borrow()
+            .iter()
+            .find(|d| d.1 == export)
+            .map(|d| d.2.clone());
+        if let Some(dtor) = dtor {
+            let argv: Array = args.iter().map(to_js).collect();
+            self.guarded(|| Reflect::apply(&dtor, &JsValue::UNDEFINED, &argv))?;
+        }
+        Ok(Vec::new())
     }
 
     /// Runs the post-return function of an export, if it has one, with the export's results.
@@ -627,7 +745,11 @@ impl crate::abi::Guest for GuestCalls<'_> {
     fn call(&mut self, export: &str, args: &[Flat]) -> Result<Vec<Flat>, Trap> {
         let (interface, name) = Self::split(export);
         self.lend();
-        let out = self.instance.call(interface, name, args);
+        let out = if name.starts_with("[dtor]") {
+            self.instance.destroy(export, args)
+        } else {
+            self.instance.call(interface, name, args)
+        };
         self.reclaim();
         out
     }
