@@ -14,5 +14,12 @@ struct Bridge;
 
 /// Compiles and instantiates `component` (planned as `plan`) with the bridge.
 pub(crate) async fn start(plan: &Plan, component: &[u8]) -> Result<Instance, InstantiateError> {
-    instantiate(plan, component, &Allowlist::wasi_gfx(), Box::new(Bridge), &[]).await
+    instantiate(
+        plan,
+        component,
+        &Allowlist::wasi_gfx(),
+        Box::new(Bridge),
+        &[],
+    )
+    .await
 }
