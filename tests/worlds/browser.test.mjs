@@ -3,7 +3,9 @@
 // produces (tests/worlds/expected/<world>.txt). Needs scripts/build-worlds-browser.sh and
 // scripts/build-guests.sh.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,18 +14,20 @@ import { ROOT, assertJspiOff, launchBrowser } from '../e2e/harness.mjs';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 // Only these trees are served.
-const SERVED = ['/tests/worlds/page/', '/target/worlds-browser/', '/guests/dist/'];
+const SERVED = ['/tests/worlds/page/', '/target/worlds-browser/', '/guests/dist/', '/built/'];
 
 let server;
 let origin;
 let browser;
+// Components assembled from tests/worlds/wat/*.wat at test time, served under /built/.
+const builtDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfx-worlds-'));
 
 before(async () => {
   const built = path.join(ROOT, 'target', 'worlds-browser', 'gfx_worlds_browser.js');
   if (!fs.existsSync(built)) throw new Error(`${built} is missing: run scripts/build-worlds-browser.sh`);
   server = http.createServer((req, res) => {
     const p = path.posix.normalize(new URL(req.url, 'http://x').pathname);
-    const file = path.join(ROOT, p);
+    const file = p.startsWith('/built/') ? path.join(builtDir, p.slice('/built/'.length)) : path.join(ROOT, p);
     if (!SERVED.some((s) => p.startsWith(s)) || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
@@ -34,12 +38,18 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
+  for (const wat of fs.readdirSync(path.join(ROOT, 'tests', 'worlds', 'wat'))) {
+    const out = path.join(builtDir, wat.replace(/\.wat$/, '.wasm'));
+    const r = spawnSync('wasm-tools', ['parse', path.join(ROOT, 'tests', 'worlds', 'wat', wat), '-o', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`wasm-tools parse ${wat}: ${r.stderr}`);
+  }
   browser = await launchBrowser({ jspi: false });
 });
 
 after(async () => {
   await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
+  fs.rmSync(builtDir, { recursive: true, force: true });
 });
 
 async function transcript(world) {
@@ -70,4 +80,20 @@ describe('test worlds through our runtime, JSPI off, against the wasmtime oracle
       }
     });
   }
+});
+
+describe('P3 async through our runtime, JSPI off', () => {
+  it('a callback-form async export returns through task.return, also after yielding a turn', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${origin}/tests/worlds/page/index.html`);
+      await page.waitForFunction(() => window.ready === true);
+      await assertJspiOff(page);
+      const r = await page.evaluate(() => window.runAsyncSmoke('/built/async-smoke.wasm'));
+      assert.equal(r.error, undefined, r.error);
+      assert.equal(r.result, 'now 42, later 42');
+    } finally {
+      await page.close();
+    }
+  });
 });

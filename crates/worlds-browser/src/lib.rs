@@ -86,3 +86,28 @@ pub async fn run_world(world: String, component: Vec<u8>) -> Result<String, JsEr
         ))),
     }
 }
+
+/// The callback-form async ABI with no host call (tests/worlds/wat/async-smoke.wat): runs
+/// `add-one-now(41)` and `add-one-later(41)` (which yields once) through the runtime's event
+/// loop and returns `now 42, later 42`.
+#[wasm_bindgen]
+pub async fn run_async_smoke(component: Vec<u8>) -> Result<String, JsError> {
+    use gfx_component::abi::Flat;
+    let instance = load(&component, &[], Box::new(()), &[]).await?;
+    let mut out = Vec::new();
+    for (label, export) in [("now", "add-one-now"), ("later", "add-one-later")] {
+        let r = instance
+            .call_async(None, export, &[Flat::I32(41)])
+            .await
+            .map_err(trap)?;
+        match r.as_slice() {
+            [Flat::I32(v)] => out.push(format!("{label} {v}")),
+            other => {
+                return Err(JsError::new(&format!(
+                    "{export}: task.return gave {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(out.join(", "))
+}

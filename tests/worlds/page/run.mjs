@@ -1,12 +1,21 @@
 // Runs a test world's guest through our component runtime (crates/worlds-browser, built by
 // scripts/build-worlds-browser.sh) and leaves the transcript (or the error) for the test to read.
-import init, { run_world } from '/target/worlds-browser/gfx_worlds_browser.js';
+import init, { run_async_smoke, run_world } from '/target/worlds-browser/gfx_worlds_browser.js';
 
 window.runWorld = async (world) => {
   await init();
   const bytes = new Uint8Array(await (await fetch(`/guests/dist/worlds-${world}.wasm`)).arrayBuffer());
   try {
     return { transcript: await run_world(world, bytes) };
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+};
+window.runAsyncSmoke = async (url) => {
+  await init();
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  try {
+    return { result: await run_async_smoke(bytes) };
   } catch (e) {
     return { error: String(e?.message ?? e) };
   }
