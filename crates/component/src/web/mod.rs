@@ -101,10 +101,9 @@ pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, 
             state.resources.try_borrow_mut(),
             state.host.try_borrow_mut(),
         ) else {
-            raise(
-                &state,
-                "a host function was re-entered while it was running".into(),
-            )
+            *state.trap.borrow_mut() = Some("a host function was re-entered while it ran".into());
+            drop(state);
+            wasm_bindgen::throw_str("component trap: a host function was re-entered")
         };
         match memory.as_mut() {
             None => Err(Trap(
@@ -121,7 +120,13 @@ pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, 
     };
     match result {
         Ok(r) => r,
-        Err(Trap(message)) => raise(&state, message),
+        Err(Trap(message)) => {
+            // Throwing skips this frame's destructors: give the `Rc` back first.
+            let thrown = format!("component trap: {message}");
+            *state.trap.borrow_mut() = Some(message);
+            drop(state);
+            wasm_bindgen::throw_str(&thrown)
+        }
     }
 }
 
