@@ -97,3 +97,28 @@ describe('P3 async through our runtime, JSPI off', () => {
     }
   });
 });
+
+describe('traps through our runtime', () => {
+  async function trapOf(exportName) {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${origin}/tests/worlds/page/index.html`);
+      await page.waitForFunction(() => window.ready === true);
+      const r = await page.evaluate((e) => window.runTrap('/built/traps.wasm', e), exportName);
+      assert.equal(r.error, undefined, r.error);
+      // The page is still alive and answers.
+      assert.equal(await page.evaluate(() => 1 + 1), 2);
+      return r.message;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it("a guest's own trap comes back as an error with the engine's message", async () => {
+    assert.match(await trapOf('guest-unreachable'), /unreachable/);
+  });
+
+  it('a string past the end of guest memory is a trap raised by the host side, not a read or a crash', async () => {
+    assert.match(await trapOf('bad-string'), /^out of bounds: 100 bytes at 0xffdc \(memory is 65536 bytes\)$/);
+  });
+});

@@ -111,3 +111,21 @@ pub async fn run_async_smoke(component: Vec<u8>) -> Result<String, JsError> {
     }
     Ok(out.join(", "))
 }
+
+/// Traps (tests/worlds/wat/traps.wat): calls `export` and returns the trap's message (or
+/// `no trap`). The host side is the `values` world's, whose `reverse` the guest calls.
+#[wasm_bindgen]
+pub async fn run_trap(component: Vec<u8>, export: String) -> Result<String, JsError> {
+    let host: Box<dyn bindings::values::ValuesHost> = Box::new(values::World(values::Ops));
+    let instance = load(
+        &component,
+        &["gfx-test:worlds/ops@0.1.0"],
+        Box::new(host),
+        bindings::values::RESOURCES,
+    )
+    .await?;
+    Ok(match instance.call(None, &export, &[]) {
+        Ok(_) => "no trap".into(),
+        Err(t) => t.0,
+    })
+}

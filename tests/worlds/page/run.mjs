@@ -1,6 +1,6 @@
 // Runs a test world's guest through our component runtime (crates/worlds-browser, built by
 // scripts/build-worlds-browser.sh) and leaves the transcript (or the error) for the test to read.
-import init, { run_async_smoke, run_world } from '/target/worlds-browser/gfx_worlds_browser.js';
+import init, { run_async_smoke, run_trap, run_world } from '/target/worlds-browser/gfx_worlds_browser.js';
 
 window.runWorld = async (world) => {
   await init();
@@ -16,6 +16,15 @@ window.runAsyncSmoke = async (url) => {
   const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
   try {
     return { result: await run_async_smoke(bytes) };
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+};
+window.runTrap = async (url, exportName) => {
+  await init();
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  try {
+    return { message: await run_trap(bytes, exportName) };
   } catch (e) {
     return { error: String(e?.message ?? e) };
   }
