@@ -10,9 +10,12 @@ use std::fmt::Write as _;
 use std::mem;
 
 use anyhow::{bail, Result};
-use wit_bindgen_core::abi::{Bindgen, Bitcast, Instruction, WasmSignature, WasmType};
+use wit_bindgen_core::abi::{
+    self, Bindgen, Bitcast, Instruction, LiftLower, WasmSignature, WasmType,
+};
 use wit_parser::{
-    abi::AbiVariant, Alignment, ArchitectureSize, Handle, Resolve, SizeAlign, Type, TypeDefKind,
+    abi::AbiVariant, Alignment, ArchitectureSize, FunctionKind, Handle, Param, Resolve, SizeAlign,
+    Type, TypeDefKind,
 };
 
 use crate::names::{case, lit, snake, uses_ident};
@@ -23,6 +26,18 @@ enum Mode {
     Import { host: String, method: String },
     /// The host calls a guest export.
     Export { core: String },
+    /// The guest calls a host `async func` (`[async-lower]`): lift the flat arguments, call
+    /// `host` for its future; what wit-bindgen-core emits after the call is discarded (the
+    /// results are lowered later, by [`Mode::Lower`]).
+    AsyncImport { host: String, method: String },
+    /// `abi::lower_to_memory` of an async import's result at its return pointer.
+    Lower,
+    /// An async export's arguments (the stream of a synchronous export without results):
+    /// `CallWasm` ends the lowering closure with the flat arguments.
+    AsyncArgs,
+    /// Lifting `task.return`'s flat arguments (the stream of a synchronous import
+    /// `[task-return]f: func(result: T)`): `CallInterface` ends the lifting closure.
+    TaskReturn,
 }
 
 #[derive(Default)]
@@ -60,6 +75,8 @@ pub(crate) struct FnGen<'a> {
     lift_start: usize,
     /// Export: the call lowers borrows of host resources into the guest.
     host_borrows: bool,
+    /// Async import: the code from here on is discarded.
+    discard_from: Option<usize>,
     err: Option<String>,
 }
 
@@ -104,6 +121,31 @@ fn block_expr(b: &Block, result: &str) -> String {
 }
 
 impl<'a> FnGen<'a> {
+    fn with_mode(
+        g: &'a Gen<'a>,
+        f: FuncRef<'a>,
+        mode: Mode,
+        sig: WasmSignature,
+        params: Vec<String>,
+    ) -> Self {
+        FnGen {
+            g,
+            f,
+            mode,
+            sig,
+            params,
+            cur: Frame::default(),
+            stack: Vec::new(),
+            blocks: Vec::new(),
+            tmp: 0,
+            called: false,
+            lift_start: 0,
+            host_borrows: false,
+            discard_from: None,
+            err: None,
+        }
+    }
+
     fn new(g: &'a Gen<'a>, f: FuncRef<'a>, import: bool) -> Self {
         let variant = if import {
             AbiVariant::GuestImport
@@ -127,21 +169,7 @@ impl<'a> FnGen<'a> {
                 f.func.params.iter().map(|p| param_name(&p.name)).collect(),
             )
         };
-        FnGen {
-            g,
-            f,
-            mode,
-            sig,
-            params,
-            cur: Frame::default(),
-            stack: Vec::new(),
-            blocks: Vec::new(),
-            tmp: 0,
-            called: false,
-            lift_start: 0,
-            host_borrows: false,
-            err: None,
-        }
+        Self::with_mode(g, f, mode, sig, params)
     }
 
     fn fresh(&mut self, prefix: &str) -> String {
@@ -169,7 +197,7 @@ impl<'a> FnGen<'a> {
     }
 
     fn fail(&mut self, msg: String) {
-        if self.err.is_none() {
+        if self.err.is_none() && self.discard_from.is_none() {
             self.err = Some(msg);
         }
     }
@@ -338,7 +366,8 @@ impl Bindgen for FnGen<'_> {
                     .get(*nth)
                     .cloned()
                     .unwrap_or_else(|| "arg".into());
-                if let Mode::Import { .. } = self.mode {
+                if let Mode::Import { .. } | Mode::AsyncImport { .. } | Mode::TaskReturn = self.mode
+                {
                     if self.sig.indirect_params && *nth == 0 && !self.called {
                         let info = self
                             .g
@@ -709,6 +738,25 @@ impl Bindgen for FnGen<'_> {
                 results.push(t);
             }
             I::CallInterface { func, async_ } => {
+                if let Mode::AsyncImport { host, method } = &self.mode {
+                    // The host's future; the result is lowered when it finishes.
+                    let call = format!("{host}.{method}({})", ops.join(", "));
+                    self.line(format!("let fut = {call};"));
+                    self.called = true;
+                    self.discard_from = Some(self.cur.src.len());
+                    if func.result.is_some() {
+                        results.push("value".into());
+                    }
+                    return;
+                }
+                if let Mode::TaskReturn = self.mode {
+                    let value = ops.first().cloned().unwrap_or_else(|| "()".into());
+                    self.called = true;
+                    self.line(format!(
+                        "Ok(Box::new({value}) as Box<dyn ::core::any::Any>)"
+                    ));
+                    return;
+                }
                 if *async_ {
                     return self.fail(format!("`{}` is async", func.name));
                 }
@@ -727,6 +775,16 @@ impl Bindgen for FnGen<'_> {
                 } else {
                     self.line(format!("{call};"));
                 }
+            }
+            I::CallWasm { sig, .. } if matches!(self.mode, Mode::AsyncArgs) => {
+                let args: Vec<String> = sig
+                    .params
+                    .iter()
+                    .zip(&ops)
+                    .map(|(t, v)| format!("{p}::Flat::{}({v})", flat_ctor(t)))
+                    .collect();
+                self.line(format!("Ok(vec![{}])", args.join(", ")));
+                self.called = true;
             }
             I::CallWasm { sig, .. } => {
                 let Mode::Export { core } = &self.mode else {
@@ -772,6 +830,12 @@ impl Bindgen for FnGen<'_> {
                 }
                 self.called = true;
             }
+            I::Return { .. }
+                if matches!(
+                    self.mode,
+                    Mode::AsyncImport { .. } | Mode::AsyncArgs | Mode::TaskReturn
+                ) => {}
+            I::AsyncTaskReturn { .. } if matches!(self.mode, Mode::AsyncImport { .. }) => {}
             I::Return { amt, .. } => {
                 let value = match amt {
                     0 => "()".to_owned(),
@@ -1018,4 +1082,280 @@ pub(crate) fn export(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<String> {
         fg.cur.src
     );
     Ok(s)
+}
+
+/// The Rust type of `f`'s result as the host sees it (`()` for none).
+fn result_ty(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<String> {
+    match &f.func.result {
+        Some(t) => g.rty(t, None),
+        None => Ok("()".into()),
+    }
+}
+
+/// The lowered call of an imported `async func` (`[async-lower]`), its wasm32 trampoline and
+/// its `call_import_async` arm.
+pub(crate) fn import_async(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, String, String)> {
+    let p = &g.p;
+    let core = g.core_name(f, true);
+    let sig = g
+        .resolve
+        .wasm_signature(AbiVariant::GuestImportAsync, f.func);
+    let params: Vec<String> = (0..sig.params.len()).map(|i| format!("arg{i}")).collect();
+    let mode = Mode::AsyncImport {
+        host: "host".into(),
+        method: g.method_name(f.func),
+    };
+    let mut fg = FnGen::with_mode(g, *f, mode, sig.clone(), params.clone());
+    g.call_variant(
+        f,
+        f.func,
+        AbiVariant::GuestImportAsync,
+        LiftLower::LiftArgsLowerResults,
+        true,
+        &mut fg,
+    )?;
+    if let Some(e) = fg.err.take() {
+        bail!("`{core}`: {e}");
+    }
+    let mut body = fg.cur.src;
+    if let Some(at) = fg.discard_from {
+        body.truncate(at);
+    } else {
+        bail!("`{core}`: wit-bindgen-core emitted no interface call");
+    }
+
+    let cx = if uses_ident(&body, "cx") { "cx" } else { "_cx" };
+    // The results, lowered at the return pointer once the host's future finishes.
+    let value = if g.opts.trappable {
+        "let value = value?;\n"
+    } else {
+        ""
+    };
+    let lower = match &f.func.result {
+        Some(ty) => {
+            let retptr = params.last().cloned().unwrap_or_default();
+            let mut lg = FnGen::with_mode(g, *f, Mode::Lower, sig.clone(), Vec::new());
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                abi::lower_to_memory(g.resolve, &mut lg, "retptr".into(), "value".into(), ty)
+            }))
+            .map_err(|_| anyhow::anyhow!("`{core}`: wit-bindgen-core panicked"))?;
+            if let Some(e) = lg.err.take() {
+                bail!("`{core}`: {e}");
+            }
+            let info = g.sizes.params(&f.func.result);
+            body.push_str(&format!("let retptr = {retptr};\n"));
+            format!(
+                "move |cx: &mut {p}::Cx<'_>| {{\n{value}{p}::check_range(cx, retptr, {}, {})?;\n{}Ok(())\n}}",
+                info.size.size_wasm32(),
+                al(&info.align),
+                lg.cur.src
+            )
+        }
+        None if g.opts.trappable => format!("move |_cx: &mut {p}::Cx<'_>| value"),
+        None => format!("|_cx: &mut {p}::Cx<'_>| Ok(())"),
+    };
+    let awaited = if f.func.result.is_some() || g.opts.trappable {
+        "let value = fut.await;"
+    } else {
+        "fut.await;"
+    };
+    body.push_str(&format!(
+        "Ok({p}::Pending::new(async move {{\n{awaited}\nlet lower: {p}::Lower = Box::new({lower});\nlower\n}}))\n"
+    ));
+
+    let (module, host_ty, accessor) = match f.iface {
+        Some(i) => {
+            let m = g.module_of[&i].clone();
+            (m.clone(), format!("{m}::Host"), format!(".{m}()"))
+        }
+        None => ("root".to_owned(), g.host_trait.clone(), String::new()),
+    };
+    let fname = format!("{module}_{}", g.method_name(f.func));
+    let (sig_params, ret) = signature(&sig);
+    let mut glue = String::new();
+    let _ = writeln!(
+        glue,
+        "#[doc = {}]",
+        lit(&format!(
+            " `{core}` as the guest calls it: lifts the flat arguments now, starts the host's \
+             future; the `Pending` lowers the result at the return pointer when it finishes."
+        ))
+    );
+    if sig_params.len() + 2 > 7 {
+        glue.push_str("#[allow(clippy::too_many_arguments)]\n");
+    }
+    let mut all = vec![
+        format!("{cx}: &mut {p}::Cx<'_>"),
+        format!("host: &mut dyn {host_ty}"),
+    ];
+    all.extend(sig_params.iter().cloned());
+    let _ = writeln!(
+        glue,
+        "pub fn {fname}({}) -> Result<{p}::Pending, {p}::Trap> {{\n{body}}}",
+        all.join(", ")
+    );
+    if ret != "i32" {
+        bail!("`{core}`: the async-lowered core function returns {ret}, not an i32 status");
+    }
+    let tramp = format!(
+        "#[cfg(target_arch = \"wasm32\")]\n#[unsafe(export_name = {})]\nextern \"C\" fn __{fname}({}) -> i32 {{\n\
+         {p}::enter_async(|cx, host| {fname}(cx, host_of(host)?{accessor}{}))\n}}\n",
+        lit(&core),
+        sig_params.join(", "),
+        params.iter().map(|a| format!(", {a}")).collect::<String>()
+    );
+    let host_arg = if f.iface.is_some() {
+        format!("host{accessor}")
+    } else {
+        "host".to_owned()
+    };
+    let flat_args: String = sig
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!(", {p}::flat_{}(args, {i})?", wasm_ty(t)))
+        .collect();
+    let arm = format!("{} => {fname}(cx, {host_arg}{flat_args}),\n", lit(&core));
+    Ok((glue, tramp, arm))
+}
+
+/// The typed caller of an exported `async func` (callback form).
+pub(crate) fn export_async(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<String> {
+    let p = &g.p;
+    let core = g.core_name(f, false);
+
+    // The arguments: the stream of a synchronous export of the same parameters and no result
+    // (`[async-lift]` flattens parameters as a synchronous lift does: 16, else a pointer to
+    // memory from `realloc`).
+    let mut args_fn = f.func.clone();
+    args_fn.kind = sync_kind(&f.func.kind);
+    args_fn.result = None;
+    let args_sig = g.resolve.wasm_signature(AbiVariant::GuestExport, &args_fn);
+    let args_ref = FuncRef {
+        func: &args_fn,
+        ..*f
+    };
+    let names: Vec<String> = f.func.params.iter().map(|p| param_name(&p.name)).collect();
+    let mut ag = FnGen::with_mode(g, args_ref, Mode::AsyncArgs, args_sig, names.clone());
+    g.call_variant(
+        &args_ref,
+        &args_fn,
+        AbiVariant::GuestExport,
+        LiftLower::LowerArgsLiftResults,
+        false,
+        &mut ag,
+    )?;
+    if let Some(e) = ag.err.take() {
+        bail!("`{core}`: {e}");
+    }
+    let lower_src = ag.cur.src;
+    let lcx = if uses_ident(&lower_src, "cx") {
+        "cx"
+    } else {
+        "_cx"
+    };
+    let mv = if names.is_empty() { "" } else { "move " };
+
+    // The result: `task.return`'s flat arguments are lifted as a synchronous import
+    // `[task-return]f: func(result: T)` lifts its parameters (16, else one pointer).
+    let mut ret_fn = f.func.clone();
+    ret_fn.name = format!("[task-return]{}", f.func.name);
+    ret_fn.kind = FunctionKind::Freestanding;
+    ret_fn.params = f
+        .func
+        .result
+        .iter()
+        .map(|ty| Param {
+            name: "result".into(),
+            ty: *ty,
+            span: Default::default(),
+        })
+        .collect();
+    ret_fn.result = None;
+    let ret_sig = g.resolve.wasm_signature(AbiVariant::GuestImport, &ret_fn);
+    let ret_ref = FuncRef {
+        func: &ret_fn,
+        ..*f
+    };
+    let ret_params: Vec<String> = (0..ret_sig.params.len())
+        .map(|i| format!("arg{i}"))
+        .collect();
+    let mut rg = FnGen::with_mode(g, ret_ref, Mode::TaskReturn, ret_sig.clone(), ret_params);
+    g.call_variant(
+        &ret_ref,
+        &ret_fn,
+        AbiVariant::GuestImport,
+        LiftLower::LiftArgsLowerResults,
+        false,
+        &mut rg,
+    )?;
+    if let Some(e) = rg.err.take() {
+        bail!("`{core}`: {e}");
+    }
+    let mut lift_src = String::new();
+    for (i, t) in ret_sig.params.iter().enumerate() {
+        let _ = writeln!(
+            lift_src,
+            "let arg{i} = {p}::flat_{}(rets, {i})?;",
+            wasm_ty(t)
+        );
+    }
+    lift_src.push_str(&rg.cur.src);
+    let rcx = if uses_ident(&lift_src, "cx") {
+        "cx"
+    } else {
+        "_cx"
+    };
+    let rets = if uses_ident(&lift_src, "rets") {
+        "rets"
+    } else {
+        "_rets"
+    };
+
+    let fname = match f.iface {
+        Some(i) => format!("call_{}_{}", g.module_of[&i], g.method_name(f.func)),
+        None => format!("call_{}", snake(&f.func.name)),
+    };
+    let mut params = vec![format!("g: &dyn {p}::AsyncGuest")];
+    for (prm, name) in f.func.params.iter().zip(&names) {
+        params.push(format!("{name}: {}", g.rty(&prm.ty, None)?));
+    }
+    let ret = result_ty(g, f)?;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "#[doc = {}]",
+        lit(&format!(
+            " Calls the guest's async `{core}`: lowers the arguments when its task starts, lifts \
+             the result inside its `task.return`; resolves when the task exits."
+        ))
+    );
+    if params.len() > 7 {
+        s.push_str("#[allow(clippy::too_many_arguments)]\n");
+    }
+    if ret.contains('(') {
+        // A tuple inside the boxed future trips the lint; the WIT dictates the type.
+        s.push_str("#[allow(clippy::type_complexity)]\n");
+    }
+    let _ = writeln!(
+        s,
+        "pub fn {fname}({}) -> {p}::AsyncCall<{ret}> {{\n\
+         let call = g.call_async({},\n\
+         Box::new({mv}|{lcx}: &mut {p}::Cx<'_>| {{\n{lower_src}}}),\n\
+         Box::new(|{rcx}: &mut {p}::Cx<'_>, {rets}: &[{p}::Flat]| {{\n{lift_src}}}),\n);\n\
+         Box::pin(async move {{ {p}::returned::<{ret}>(call.await?) }})\n}}",
+        params.join(", "),
+        lit(&core),
+    );
+    Ok(s)
+}
+
+/// The synchronous kind of the same shape (for the synthetic functions of async exports).
+fn sync_kind(kind: &FunctionKind) -> FunctionKind {
+    match kind {
+        FunctionKind::AsyncFreestanding => FunctionKind::Freestanding,
+        FunctionKind::AsyncMethod(r) => FunctionKind::Method(*r),
+        FunctionKind::AsyncStatic(r) => FunctionKind::Static(*r),
+        k => k.clone(),
+    }
 }

@@ -406,8 +406,10 @@ impl<'a> Gen<'a> {
     /// Refuses what the generator does not implement, before wit-bindgen-core sees it (it
     /// panics on some of it).
     fn check_supported(&self, ty: &Type, what: &str) -> Result<()> {
-        self.rty(ty, None).with_context(|| format!("in {what}"))?;
-        let Type::Id(id) = ty else { return Ok(()) };
+        let Type::Id(id) = ty else {
+            self.rty(ty, None).with_context(|| format!("in {what}"))?;
+            return Ok(());
+        };
         let sub: Vec<Type> = match &self.resolve.types[*id].kind {
             TypeDefKind::Record(r) => r.fields.iter().map(|f| f.ty).collect(),
             TypeDefKind::Tuple(t) => t.types.clone(),
@@ -415,9 +417,10 @@ impl<'a> Gen<'a> {
             TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::Type(t) => vec![*t],
             TypeDefKind::Result(r) => [r.ok, r.err].into_iter().flatten().collect(),
             TypeDefKind::Flags(f) if f.flags.len() > 32 => bail!("in {what}: more than 32 flags"),
-            TypeDefKind::Future(_) | TypeDefKind::Stream(_) => {
-                bail!("in {what}: `stream` and `future` types are not supported yet (async ABI)")
-            }
+            TypeDefKind::Future(_) | TypeDefKind::Stream(_) => bail!(
+                "in {what}: `{}`: `stream` and `future` types are not supported yet (async ABI)",
+                self.wit_type(ty)
+            ),
             TypeDefKind::Map(..) => bail!("in {what}: `map` types are not supported yet"),
             TypeDefKind::FixedLengthList(..) => {
                 bail!("in {what}: fixed-length lists are not supported yet")
@@ -427,19 +430,60 @@ impl<'a> Gen<'a> {
         for t in &sub {
             self.check_supported(t, what)?;
         }
+        self.rty(ty, None).with_context(|| format!("in {what}"))?;
         Ok(())
+    }
+
+    /// `ty` as WIT spells it, for error messages (`stream<u8>`, `future<point>`).
+    fn wit_type(&self, ty: &Type) -> String {
+        let inner = |t: &Option<Type>| match t {
+            Some(t) => format!("<{}>", self.wit_type(t)),
+            None => String::new(),
+        };
+        match ty {
+            Type::Id(id) => {
+                let def = &self.resolve.types[*id];
+                if let Some(n) = &def.name {
+                    return n.clone();
+                }
+                match &def.kind {
+                    TypeDefKind::Stream(t) => format!("stream{}", inner(t)),
+                    TypeDefKind::Future(t) => format!("future{}", inner(t)),
+                    TypeDefKind::List(t) => format!("list<{}>", self.wit_type(t)),
+                    TypeDefKind::Option(t) => format!("option<{}>", self.wit_type(t)),
+                    TypeDefKind::Type(t) => self.wit_type(t),
+                    _ => "…".into(),
+                }
+            }
+            Type::Bool => "bool".into(),
+            Type::U8 => "u8".into(),
+            Type::S8 => "s8".into(),
+            Type::U16 => "u16".into(),
+            Type::S16 => "s16".into(),
+            Type::U32 => "u32".into(),
+            Type::S32 => "s32".into(),
+            Type::U64 => "u64".into(),
+            Type::S64 => "s64".into(),
+            Type::F32 => "f32".into(),
+            Type::F64 => "f64".into(),
+            Type::Char => "char".into(),
+            Type::String => "string".into(),
+            Type::ErrorContext => "error-context".into(),
+        }
     }
 
     fn check_func(&self, f: &FuncRef<'_>) -> Result<()> {
         let what = format!("`{}`", self.display_name(f));
-        if f.func.kind.is_async() {
-            bail!("{what}: async functions are not supported yet (only the synchronous ABI)");
-        }
         for p in &f.func.params {
-            self.check_supported(&p.ty, &what)?;
+            self.check_supported(&p.ty, &format!("parameter `{}` of {what}", p.name))?;
         }
         if let Some(r) = &f.func.result {
-            self.check_supported(r, &what)?;
+            self.check_supported(r, &format!("the result of {what}"))?;
+        }
+        if f.func.kind.is_async() && f.func.params.iter().any(|p| self.has_borrow(&p.ty, false)) {
+            // A borrow lent to an async call lasts until its subtask resolves (or its task
+            // returns): not implemented yet.
+            bail!("{what}: `borrow` parameters of async functions are not supported yet");
         }
         Ok(())
     }
@@ -455,7 +499,15 @@ impl<'a> Gen<'a> {
     /// for the world's own imports / exports.
     pub fn core_name(&self, f: &FuncRef<'_>, import: bool) -> String {
         match f.iface {
+            Some(_) if import && f.func.kind.is_async() => format!(
+                "{}#[async-lower]{}",
+                self.resolve.name_world_key(f.key),
+                f.func.name
+            ),
             Some(_) => format!("{}#{}", self.resolve.name_world_key(f.key), f.func.name),
+            None if import && f.func.kind.is_async() => {
+                format!("$root#[async-lower]{}", f.func.name)
+            }
             None if import => format!("$root#{}", f.func.name),
             None => f.func.name.clone(),
         }
@@ -466,7 +518,10 @@ impl<'a> Gen<'a> {
         let res = |r: &TypeId| snake(self.resolve.types[*r].name.as_deref().unwrap_or("resource"));
         match &func.kind {
             FunctionKind::Constructor(r) => format!("{}_new", res(r)),
-            FunctionKind::Method(r) | FunctionKind::Static(r) => {
+            FunctionKind::Method(r)
+            | FunctionKind::Static(r)
+            | FunctionKind::AsyncMethod(r)
+            | FunctionKind::AsyncStatic(r) => {
                 format!("{}_{}", res(r), func.item_name().replace('-', "_"))
             }
             _ => snake(&func.name),
@@ -640,11 +695,20 @@ impl<'a> Gen<'a> {
         // Imports: lowered calls (+ trampolines).
         let mut trampolines = String::new();
         let mut arms = String::new();
+        let mut async_arms = String::new();
         for f in &import_funcs {
-            let (glue, tramp, arm) = func::import(self, f)?;
+            let (glue, tramp, arm) = if f.func.kind.is_async() {
+                func::import_async(self, f)?
+            } else {
+                func::import(self, f)?
+            };
             out.push_str(&glue);
             trampolines.push_str(&tramp);
-            arms.push_str(&arm);
+            if f.func.kind.is_async() {
+                async_arms.push_str(&arm);
+            } else {
+                arms.push_str(&arm);
+            }
         }
         for r in self.imported_resources() {
             let (glue, tramp, arm) = self.resource_drop(r)?;
@@ -652,17 +716,38 @@ impl<'a> Gen<'a> {
             trampolines.push_str(&tramp);
             arms.push_str(&arm);
         }
-        if self.opts.dispatch && has_imports {
+        let args_of = |arms: &str| {
+            if names::uses_ident(arms, "args") {
+                "args"
+            } else {
+                "_args"
+            }
+        };
+        if self.opts.dispatch && !arms.is_empty() {
+            let args = args_of(&arms);
             writeln!(
                 out,
                 "#[doc = \" Runs the imported function whose core name is `name` with flat arguments.\"]\n\
-                 pub fn call_import(cx: &mut {p}::Cx<'_>, host: &mut dyn {host_trait}, name: &str, args: &[{p}::Flat]) -> Result<Vec<{p}::Flat>, {p}::Trap> {{\n\
+                 pub fn call_import(cx: &mut {p}::Cx<'_>, host: &mut dyn {host_trait}, name: &str, {args}: &[{p}::Flat]) -> Result<Vec<{p}::Flat>, {p}::Trap> {{\n\
                  match name {{\n{arms}_ => Err({p}::Trap::new(\"no such import\")),\n}}\n}}"
+            )?;
+        }
+        if self.opts.dispatch && !async_arms.is_empty() {
+            let args = args_of(&async_arms);
+            writeln!(
+                out,
+                "#[doc = \" Starts the async-lowered import whose core name is `name` (`<interface>#[async-lower]<function>`) with flat arguments.\"]\n\
+                 pub fn call_import_async(cx: &mut {p}::Cx<'_>, host: &mut dyn {host_trait}, name: &str, {args}: &[{p}::Flat]) -> Result<{p}::Pending, {p}::Trap> {{\n\
+                 match name {{\n{async_arms}_ => Err({p}::Trap::new(\"no such async import\")),\n}}\n}}"
             )?;
         }
         // Exports: typed callers.
         for f in &export_funcs {
-            out.push_str(&func::export(self, f)?);
+            if f.func.kind.is_async() {
+                out.push_str(&func::export_async(self, f)?);
+            } else {
+                out.push_str(&func::export(self, f)?);
+            }
         }
         for r in self
             .resource_order
@@ -713,7 +798,18 @@ impl<'a> Gen<'a> {
             // WIT's `result<T>` is `Result<T, ()>`.
             s.push_str("#[allow(clippy::result_unit_err)]\n");
         }
-        let ret = if self.opts.trappable {
+        let ret = if func.kind.is_async() {
+            s.push_str(
+                "#[doc = \"\"]\n\
+                 #[doc = \" Async: the guest's call is pending until the returned future finishes; it is `'static` (clone what it needs into it); dropping it cancels the call.\"]\n",
+            );
+            let out = if self.opts.trappable {
+                format!("Result<{ret}, {}::Trap>", self.p)
+            } else {
+                ret
+            };
+            format!(" -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = {out}>>>")
+        } else if self.opts.trappable {
             format!(" -> Result<{ret}, {}::Trap>", self.p)
         } else if func.result.is_some() {
             format!(" -> {ret}")
@@ -922,8 +1018,22 @@ impl<'a> Gen<'a> {
         } else {
             (AbiVariant::GuestExport, LiftLower::LowerArgsLiftResults)
         };
+        self.call_variant(f, f.func, variant, lift_lower, false, bindgen)
+    }
+
+    /// wit-bindgen-core's stream for `func` (`f`'s own, or a synthetic one standing for part
+    /// of an async call) in `variant`; a panic inside it becomes an error naming `f`.
+    pub fn call_variant(
+        &self,
+        f: &FuncRef<'_>,
+        func: &Function,
+        variant: AbiVariant,
+        lift_lower: LiftLower,
+        async_: bool,
+        bindgen: &mut func::FnGen<'_>,
+    ) -> Result<()> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            abi::call(self.resolve, variant, lift_lower, f.func, bindgen, false)
+            abi::call(self.resolve, variant, lift_lower, func, bindgen, async_)
         }))
         .map_err(|_| anyhow!("`{}`: wit-bindgen-core panicked", self.display_name(f)))
     }

@@ -11,3 +11,7 @@ mod resources {
 mod edge {
     include!("generated/edge.rs");
 }
+#[allow(dead_code)]
+mod asyncs {
+    include!("generated/asyncs.rs");
+}

@@ -54,3 +54,9 @@ fn edge_bindings_are_current() {
     };
     check(&dir("tests/wit"), "edge", opts);
 }
+
+/// Async functions without streams or futures (tests/wit/asyncs.wit).
+#[test]
+fn asyncs_bindings_are_current() {
+    check(&dir("tests/wit"), "asyncs", with_dispatch());
+}

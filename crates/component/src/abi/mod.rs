@@ -24,6 +24,7 @@
 //! - handles follow [`ResourceTables`]: one table per component instance, own/borrow, lend counts
 //!   and borrow scopes.
 
+mod async_;
 mod mem;
 mod resources;
 #[cfg(any(test, feature = "testing"))]
@@ -33,6 +34,7 @@ mod tests;
 
 /// The flags helper macro, reachable through the runtime path generated code uses.
 pub use crate::abi_flags;
+pub use async_::*;
 pub use mem::*;
 pub use resources::*;
 
