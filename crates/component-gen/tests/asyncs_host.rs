@@ -193,6 +193,9 @@ fn param_offsets(iface: &str, func: &str) -> (Vec<u32>, u32, u32) {
     )
 }
 
+type Lowered4 =
+    fn(&mut Cx<'_>, &mut dyn host_calls::Host, i32, i32, i32, i32) -> Result<Pending, Trap>;
+
 #[test]
 fn the_core_signatures_are_the_async_lowered_ones() {
     let (resolve, _) = wit();
@@ -212,8 +215,7 @@ fn the_core_signatures_are_the_async_lowered_ones() {
     let _: fn(&mut Cx<'_>, &mut dyn AsyncsHost, i32) -> Result<Pending, Trap> = root_sleep;
     let _: fn(&mut Cx<'_>, &mut dyn host_calls::Host, i32, i32) -> Result<Pending, Trap> =
         host_calls_five;
-    let _: fn(&mut Cx<'_>, &mut dyn host_calls::Host, i32, i32, i32, i32) -> Result<Pending, Trap> =
-        host_calls_swap;
+    let _: Lowered4 = host_calls_swap;
     let _: fn(&mut Cx<'_>, &mut dyn host_calls::Host, i32) -> Result<Pending, Trap> =
         host_calls_tick;
 }
