@@ -16,8 +16,13 @@
 //!   lowers the arguments into the guest, calls it, lifts the results and runs post-return;
 //! - `RESOURCES`, the world's resource types with their identities.
 //!
-//! Only the synchronous ABI: async functions, `stream`, `future`, `error-context`, `map` and
-//! fixed-length lists are refused with an error naming them.
+//! `async func`s (P3, without JSPI): an imported one gets an `[async-lower]` lowered call that
+//! returns the runtime's `Pending` (the host's future plus how to write its result at the
+//! guest's return pointer); an exported one a caller over `AsyncGuest::call_async` that lowers
+//! the arguments when the task starts and lifts the result inside `task.return`.
+//!
+//! Refused with an error naming them: `stream`, `future`, `error-context`, `borrow` parameters
+//! of async functions, `map` and fixed-length lists.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;

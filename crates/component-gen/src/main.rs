@@ -12,8 +12,9 @@ use gfx_component_gen::{generate, Options};
 /// trampolines exported as `<interface>#<function>`) and typed callers for the world's exports,
 /// all over gfx-component's `abi` runtime. Layouts come from wit-bindgen-core's `abi` module.
 ///
-/// Refused (with an error naming the function or type): async functions, stream, future,
-/// error-context, map and fixed-length lists.
+/// `async func`s get `[async-lower]` trampolines (imports) and callback-form callers (exports).
+/// Refused (with an error naming the function or type): stream, future, error-context, borrow
+/// parameters of async functions, map and fixed-length lists.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {
