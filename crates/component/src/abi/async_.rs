@@ -159,14 +159,5 @@ pub fn returned<T: 'static>(value: Box<dyn Any>) -> Result<T, Trap> {
 /// A trap from `f` is the guest's trap, as in `enter`.
 #[cfg(target_arch = "wasm32")]
 pub fn enter_async(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<Pending, Trap>) -> i32 {
-    // TODO: `crate::web::enter_async(f)` once the browser runtime has it.
-    not_yet_wired(f)
-}
-
-/// Placeholder until `web::enter_async` exists: does not run `f`, returns 0.
-#[cfg(target_arch = "wasm32")]
-#[doc(hidden)]
-pub fn not_yet_wired(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<Pending, Trap>) -> i32 {
-    drop(f);
-    0
+    crate::web::enter_async(f)
 }

@@ -76,8 +76,10 @@ pub(crate) struct State {
     dtors: RefCell<Vec<(ResourceType, String, Function)>>,
     /// Waitables, waitable sets, subtasks and context slots (WASI P3 async).
     waitables: RefCell<Waitables>,
-    /// The flat values the running async export passed to `task.return`.
-    task_return: RefCell<Option<Vec<Flat>>>,
+    /// How the running async export's `task.return` lifts its result.
+    lift: RefCell<Option<crate::abi::LiftResult>>,
+    /// What it lifted.
+    returned: RefCell<Option<Box<dyn Any>>>,
     /// Host calls (subtasks) still running.
     in_flight: std::cell::Cell<usize>,
     /// Who waits for the next subtask to resolve (the async export's event loop).
@@ -207,7 +209,8 @@ pub async fn instantiate(
         trap: RefCell::new(None),
         dtors: RefCell::new(Vec::new()),
         waitables: RefCell::new(Waitables::default()),
-        task_return: RefCell::new(None),
+        lift: RefCell::new(None),
+        returned: RefCell::new(None),
         in_flight: std::cell::Cell::new(0),
         wakers: RefCell::new(Vec::new()),
     });
@@ -563,12 +566,16 @@ impl Link<'_> {
                       h: JsValue| {
                     let flat: Vec<Flat> =
                         [a, b, c, d, e, f, g, h].iter().map_while(from_js).collect();
-                    let mut slot = state.task_return.borrow_mut();
-                    if slot.is_some() {
-                        drop(slot);
-                        raise(&state, "task.return was called twice".into());
+                    let Some(lift) = state.lift.borrow_mut().take() else {
+                        raise(
+                            &state,
+                            "task.return outside of an async export, or twice".into(),
+                        );
+                    };
+                    match with_cx(&state, |cx| lift(cx, &flat)) {
+                        Ok(value) => *state.returned.borrow_mut() = Some(value),
+                        Err(t) => raise(&state, t.0),
                     }
-                    *slot = Some(flat);
                 },
             )
             .into_js_value(),
@@ -690,68 +697,39 @@ impl Instance {
     }
 
     /// Calls the callback-form async export `name` of `interface` and drives it from the
-    /// browser's event loop until it exits: `YIELD` resumes it on a later turn, `WAIT` once an
-    /// event is pending on the waitable set it names (a host call it made completed). Resolves
-    /// with the flat values it passed to `task.return`. Nothing blocks: no JSPI.
+    /// browser's event loop until it exits (see [`run_task`]); resolves with the flat values it
+    /// passed to `task.return`.
     pub async fn call_async(
         &self,
         interface: Option<&str>,
         name: &str,
         args: &[Flat],
     ) -> Result<Vec<Flat>, Trap> {
+        let (func, callback) = self.async_export(interface, name)?;
+        let args = args.to_vec();
+        let value = run_task(
+            Rc::clone(&self.state),
+            func,
+            callback,
+            Box::new(move |_| Ok(args)),
+            Box::new(|_, flat| Ok(Box::new(flat.to_vec()))),
+        )
+        .await?;
+        crate::abi::returned::<Vec<Flat>>(value)
+    }
+
+    /// The core function and callback of a callback-form async export.
+    fn async_export(
+        &self,
+        interface: Option<&str>,
+        name: &str,
+    ) -> Result<(Function, Function), Trap> {
         let export = self.export(interface, name)?;
         let callback = export
             .callback
             .clone()
             .ok_or_else(|| Trap(format!("`{name}` is not a callback-form async export")))?;
-        let func = export.func.clone();
-        *self.state.task_return.borrow_mut() = None;
-        let argv: Array = args.iter().map(to_js).collect();
-        let mut code = self.guarded(|| Reflect::apply(&func, &JsValue::UNDEFINED, &argv))?;
-        loop {
-            let packed = match from_js(&code) {
-                Some(Flat::I32(p)) => p as u32,
-                _ => return Err(Trap::new("the async export returned no callback code")),
-            };
-            let event = match Callback::unpack(packed)? {
-                Callback::Exit => break,
-                Callback::Yield => {
-                    next_turn().await;
-                    Event::NONE
-                }
-                Callback::Poll(set) => {
-                    next_turn().await;
-                    self.state.waitables.borrow_mut().poll(set)?
-                }
-                Callback::Wait(set) => {
-                    self.event_on(set).await?;
-                    self.state.waitables.borrow_mut().poll(set)?
-                }
-            };
-            let (c, i, p) = (event.code as i32, event.index as i32, event.payload as i32);
-            code = self
-                .guarded(|| callback.call3(&JsValue::UNDEFINED, &c.into(), &i.into(), &p.into()))?;
-        }
-        self.state
-            .task_return
-            .borrow_mut()
-            .take()
-            .ok_or_else(|| Trap::new("the async export exited without calling task.return"))
-    }
-
-    /// Waits (on the event loop) until an event is pending on waitable set `set`.
-    async fn event_on(&self, set: u32) -> Result<(), Trap> {
-        loop {
-            if self.state.waitables.borrow_mut().has_event(set)? {
-                return Ok(());
-            }
-            if self.state.in_flight.get() == 0 {
-                return Err(Trap(format!(
-                    "the guest waits on waitable set {set}, but nothing it waits for is in progress"
-                )));
-            }
-            Notified::new(&self.state).await;
-        }
+        Ok((export.func.clone(), callback))
     }
 
     /// Runs the destructor `"<interface>#[dtor]<resource>"` (a host-owned handle to a resource
@@ -788,13 +766,7 @@ impl Instance {
 
     /// Runs `f` with this instance current, turning an exception into a [`Trap`].
     fn guarded(&self, f: impl FnOnce() -> Result<JsValue, JsValue>) -> Result<JsValue, Trap> {
-        CURRENT.with(|c| c.borrow_mut().push(Rc::clone(&self.state)));
-        let out = f();
-        CURRENT.with(|c| c.borrow_mut().pop());
-        out.map_err(|e| match self.state.trap.borrow_mut().take() {
-            Some(message) => Trap(message),
-            None => Trap(describe(&e)),
-        })
+        guarded(&self.state, f)
     }
 
     fn export(&self, interface: Option<&str>, name: &str) -> Result<&Export, Trap> {
@@ -1001,10 +973,213 @@ impl std::future::Future for Notified<'_> {
 
 impl State {
     /// Wakes whoever waits for events (after a subtask resolved).
-    #[allow(dead_code)]
     fn notify(&self) {
         for w in self.wakers.borrow_mut().drain(..) {
             w.wake();
         }
+    }
+}
+
+/// Runs `f` with `state`'s instance current, turning an exception into a [`Trap`] (the one a
+/// trampoline or built-in recorded, else the exception's text).
+fn guarded(
+    state: &Rc<State>,
+    f: impl FnOnce() -> Result<JsValue, JsValue>,
+) -> Result<JsValue, Trap> {
+    CURRENT.with(|c| c.borrow_mut().push(Rc::clone(state)));
+    let out = f();
+    CURRENT.with(|c| c.borrow_mut().pop());
+    out.map_err(|e| match state.trap.borrow_mut().take() {
+        Some(message) => Trap(message),
+        None => Trap(describe(&e)),
+    })
+}
+
+/// Runs `f` with the instance's lifting context, when no guest code is running (a component
+/// without a memory lends one on which every access traps).
+fn with_cx<R>(state: &State, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> Result<R, Trap> {
+    let mut memory = state
+        .memory
+        .try_borrow_mut()
+        .map_err(|_| Trap::new("the instance's memory is in use"))?;
+    let mut none = NoMemory;
+    let memory: &mut dyn crate::abi::Memory = match memory.as_mut() {
+        Some(m) => m,
+        None => &mut none,
+    };
+    let mut resources = state
+        .resources
+        .try_borrow_mut()
+        .map_err(|_| Trap::new("the instance's handle table is in use"))?;
+    f(&mut Cx {
+        memory,
+        resources: &mut resources,
+    })
+}
+
+/// One task of a callback-form async export, driven from the browser's event loop: lowers the
+/// arguments, calls the `[async-lift]` function, then calls its callback for each event until
+/// it exits — `YIELD` on a later turn, `WAIT` once an event is pending on the waitable set it
+/// names (a host call it made resolved), the legacy `POLL` on a later turn with whatever is
+/// pending. `task.return` lifts the result while the guest is still in it. Nothing blocks, so
+/// no JSPI.
+async fn run_task(
+    state: Rc<State>,
+    func: Function,
+    callback: Function,
+    lower_args: crate::abi::LowerArgs,
+    lift_result: crate::abi::LiftResult,
+) -> Result<Box<dyn Any>, Trap> {
+    if state.lift.borrow().is_some() {
+        return Err(Trap::new(
+            "an async export was called while another one is running (not supported yet)",
+        ));
+    }
+    let args = with_cx(&state, lower_args)?;
+    *state.returned.borrow_mut() = None;
+    *state.lift.borrow_mut() = Some(lift_result);
+    let argv: Array = args.iter().map(to_js).collect();
+    let result = async {
+        let mut code = guarded(&state, || Reflect::apply(&func, &JsValue::UNDEFINED, &argv))?;
+        loop {
+            let packed = match from_js(&code) {
+                Some(Flat::I32(p)) => p as u32,
+                _ => return Err(Trap::new("the async export returned no callback code")),
+            };
+            let event = match Callback::unpack(packed)? {
+                Callback::Exit => break,
+                Callback::Yield => {
+                    next_turn().await;
+                    Event::NONE
+                }
+                Callback::Poll(set) => {
+                    next_turn().await;
+                    state.waitables.borrow_mut().poll(set)?
+                }
+                Callback::Wait(set) => {
+                    event_on(&state, set).await?;
+                    state.waitables.borrow_mut().poll(set)?
+                }
+            };
+            let (c, i, p) = (event.code as i32, event.index as i32, event.payload as i32);
+            code = guarded(&state, || {
+                callback.call3(&JsValue::UNDEFINED, &c.into(), &i.into(), &p.into())
+            })?;
+        }
+        Ok(())
+    }
+    .await;
+    *state.lift.borrow_mut() = None;
+    result?;
+    state
+        .returned
+        .borrow_mut()
+        .take()
+        .ok_or_else(|| Trap::new("the async export exited without calling task.return"))
+}
+
+/// Waits (on the event loop) until an event is pending on waitable set `set`.
+async fn event_on(state: &State, set: u32) -> Result<(), Trap> {
+    loop {
+        if let Some(message) = state.trap.borrow_mut().take() {
+            return Err(Trap(message));
+        }
+        if state.waitables.borrow_mut().has_event(set)? {
+            return Ok(());
+        }
+        if state.in_flight.get() == 0 {
+            return Err(Trap(format!(
+                "the guest waits on waitable set {set}, but nothing it waits for is in progress"
+            )));
+        }
+        Notified::new(state).await;
+    }
+}
+
+/// What a component without a memory lends to lifting and lowering: every access traps.
+struct NoMemory;
+
+impl crate::abi::Memory for NoMemory {
+    fn read(&self, _: u32, _: &mut [u8]) -> Result<(), Trap> {
+        Err(Trap::new("the component has no memory"))
+    }
+    fn write(&mut self, _: u32, _: &[u8]) -> Result<(), Trap> {
+        Err(Trap::new("the component has no memory"))
+    }
+    fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Trap> {
+        Err(Trap::new("the component has no memory"))
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+}
+
+/// The body of every generated `[async-lower]` trampoline: lifts the arguments and starts the
+/// host call (`f`), polls it once — finished: its results are written now and the guest gets
+/// `RETURNED` (2) — else starts a subtask driven on the event loop and returns
+/// `STARTED | handle << 4`. When the host's future finishes, its results are written into the
+/// guest and the subtask resolves, which wakes the task waiting on it.
+pub fn enter_async(
+    f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<crate::abi::Pending, Trap>,
+) -> i32 {
+    use crate::concurrent::SubtaskState;
+    let Some(state) = CURRENT.with(|c| c.borrow().last().cloned()) else {
+        wasm_bindgen::throw_str("a host function was called outside of any component instance");
+    };
+    let started = (|| {
+        let mut pending = {
+            let mut host = state
+                .host
+                .try_borrow_mut()
+                .map_err(|_| Trap::new("a host function was re-entered while it ran"))?;
+            with_cx(&state, |cx| f(cx, host.as_mut()))?
+        };
+        let mut noop = std::task::Context::from_waker(std::task::Waker::noop());
+        if pending.poll(&mut noop).is_ready() {
+            with_cx(&state, |cx| pending.complete(cx))?;
+            return Ok(SubtaskState::Returned as i32);
+        }
+        let handle = state.waitables.borrow_mut().start_subtask()?;
+        state.in_flight.set(state.in_flight.get() + 1);
+        let driver = Rc::clone(&state);
+        wasm_bindgen_futures::spawn_local(async move {
+            std::future::poll_fn(|cx| pending.poll(cx)).await;
+            let done = with_cx(&driver, |cx| pending.complete(cx))
+                .and_then(|()| driver.waitables.borrow_mut().resolve_subtask(handle));
+            if let Err(Trap(message)) = done {
+                *driver.trap.borrow_mut() = Some(message);
+            }
+            driver
+                .in_flight
+                .set(driver.in_flight.get().saturating_sub(1));
+            driver.notify();
+        });
+        Ok(SubtaskState::Started as i32 | (handle << 4) as i32)
+    })();
+    match started {
+        Ok(code) => code,
+        Err(Trap(message)) => {
+            let thrown = format!("component trap: {message}");
+            *state.trap.borrow_mut() = Some(message);
+            drop(state);
+            wasm_bindgen::throw_str(&thrown)
+        }
+    }
+}
+
+impl crate::abi::AsyncGuest for Instance {
+    fn call_async(
+        &self,
+        export: &str,
+        lower_args: crate::abi::LowerArgs,
+        lift_result: crate::abi::LiftResult,
+    ) -> crate::abi::AsyncCall<Box<dyn Any>> {
+        let (interface, name) = GuestCalls::split(export);
+        let found = self.async_export(interface, name);
+        let state = Rc::clone(&self.state);
+        Box::pin(async move {
+            let (func, callback) = found?;
+            run_task(state, func, callback, lower_args, lift_result).await
+        })
     }
 }
