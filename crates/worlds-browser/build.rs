@@ -15,6 +15,13 @@ fn main() {
             "resources.rs",
         ),
         ("bench/wit", "gfx-bench:calls/calls", "calls.rs"),
+        // The generator's own async test world (its fixtures, reused: one async host to test
+        // the runtime's async-lowered calls against).
+        (
+            "crates/component-gen/tests/wit",
+            "gfx-test:edge/asyncs",
+            "asyncs.rs",
+        ),
     ] {
         let dir = root.join(wit);
         println!("cargo::rerun-if-changed={}", dir.display());

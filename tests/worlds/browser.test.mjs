@@ -96,6 +96,22 @@ describe('P3 async through our runtime, JSPI off', () => {
       await page.close();
     }
   });
+
+  it('an async-lowered host call that finishes on a later turn is awaited through a waitable set', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${origin}/tests/worlds/page/index.html`);
+      await page.waitForFunction(() => window.ready === true);
+      await assertJspiOff(page);
+      const r = await page.evaluate(() => window.runAsyncImport('/built/async-import.wasm'));
+      assert.equal(r.error, undefined, r.error);
+      // 41: the guest saw STARTED, waited, and read the result the host wrote later (1041 would
+      // mean the host answered at once).
+      assert.equal(r.result, 41);
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 describe('traps through our runtime', () => {

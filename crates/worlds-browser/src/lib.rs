@@ -4,6 +4,7 @@
 //! bench/calls.mjs. wasm32 only (natively it is empty).
 #![cfg(target_arch = "wasm32")]
 
+mod asyncs;
 mod calls;
 mod resources;
 #[path = "../../worlds-wasmtime/src/text.rs"]
@@ -22,6 +23,9 @@ mod bindings {
     }
     pub mod resources {
         include!(concat!(env!("OUT_DIR"), "/resources.rs"));
+    }
+    pub mod asyncs {
+        include!(concat!(env!("OUT_DIR"), "/asyncs.rs"));
     }
 }
 
@@ -128,4 +132,27 @@ pub async fn run_trap(component: Vec<u8>, export: String) -> Result<String, JsEr
         Ok(_) => "no trap".into(),
         Err(t) => t.0,
     })
+}
+
+/// An async-lowered host call awaited by a callback-form export
+/// (tests/worlds/wat/async-import.wat): returns what `run(41)` returned.
+#[wasm_bindgen]
+pub async fn run_async_import(component: Vec<u8>) -> Result<u32, JsError> {
+    use gfx_component::abi::Flat;
+    let host: Box<dyn bindings::asyncs::AsyncsHost> = Box::new(asyncs::World(asyncs::Calls));
+    let instance = load(
+        &component,
+        &["gfx-test:edge/host-calls@0.1.0"],
+        Box::new(host),
+        bindings::asyncs::RESOURCES,
+    )
+    .await?;
+    let r = instance
+        .call_async(None, "run", &[Flat::I32(41)])
+        .await
+        .map_err(trap)?;
+    match r.as_slice() {
+        [Flat::I32(v)] => Ok(*v as u32),
+        other => Err(JsError::new(&format!("task.return gave {other:?}"))),
+    }
 }
