@@ -134,6 +134,10 @@ describe('traps through our runtime', () => {
     assert.match(await trapOf('guest-unreachable'), /unreachable/);
   });
 
+  it('after memory.grow the host sees the new pages (a string there lifts, the result lowers)', async () => {
+    assert.equal(await trapOf('grown-string'), 'no trap');
+  });
+
   it('a string past the end of guest memory is a trap raised by the host side, not a read or a crash', async () => {
     assert.match(await trapOf('bad-string'), /^out of bounds: 100 bytes at 0xffdc \(memory is 65536 bytes\)$/);
   });
