@@ -27,6 +27,7 @@
 mod async_;
 mod mem;
 mod resources;
+mod streams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use crate::abi_flags;
 pub use async_::*;
 pub use mem::*;
 pub use resources::*;
+pub use streams::*;
 
 /// A guest trapped or misbehaved during lifting or lowering; the message names what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
