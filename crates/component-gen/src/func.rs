@@ -35,6 +35,9 @@ enum Mode {
     /// An async export's arguments (the stream of a synchronous export without results):
     /// `CallWasm` ends the lowering closure with the flat arguments.
     AsyncArgs,
+    /// A stream or future element codec: `abi::lift_from_memory` / `lower_to_memory` of one
+    /// element at `ptr`.
+    Codec,
     /// Lifting `task.return`'s flat arguments (the stream of a synchronous import
     /// `[task-return]f: func(result: T)`): `CallInterface` ends the lifting closure.
     TaskReturn,
@@ -208,6 +211,18 @@ impl<'a> FnGen<'a> {
             Err(e) => {
                 self.fail(format!("{e:#}"));
                 "()".into()
+            }
+        }
+    }
+
+    /// The codec static of a stream or future payload (a path from the top level, where the
+    /// codecs are: lowered calls and callers are top-level too).
+    fn codec(&mut self, payload: &Option<Type>) -> String {
+        match self.g.codec(payload) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail(format!("{e:#}"));
+                "CODEC_0".into()
             }
         }
     }
@@ -854,12 +869,37 @@ impl Bindgen for FnGen<'_> {
             }
             I::Flush { .. } => results.extend(ops),
 
+            // Streams and futures: i32 handles; the value is the readable end.
+            I::StreamLift { payload, .. } | I::FutureLift { payload, .. } => {
+                let helper = if matches!(inst, I::StreamLift { .. }) {
+                    "stream_lift"
+                } else {
+                    "future_lift"
+                };
+                let elem = match payload {
+                    Some(t) => self.ty(t),
+                    None => "()".into(),
+                };
+                let codec = self.codec(payload);
+                let t = self.bind(format!(
+                    "{p}::{helper}::<{elem}>(cx, {}, &{codec})?",
+                    ops[0]
+                ));
+                results.push(t);
+            }
+            I::StreamLower { payload, .. } | I::FutureLower { payload, .. } => {
+                let helper = if matches!(inst, I::StreamLower { .. }) {
+                    "stream_lower"
+                } else {
+                    "future_lower"
+                };
+                let codec = self.codec(payload);
+                let t = self.bind(format!("{p}::{helper}(cx, {}, &{codec})?", ops[0]));
+                results.push(t);
+            }
+
             // Refused: the async ABI, maps, fixed-length lists, guest-side instructions.
-            I::FutureLower { .. }
-            | I::FutureLift { .. }
-            | I::StreamLower { .. }
-            | I::StreamLift { .. }
-            | I::ErrorContextLower
+            I::ErrorContextLower
             | I::ErrorContextLift
             | I::AsyncTaskReturn { .. }
             | I::DropHandle { .. }
@@ -1358,4 +1398,113 @@ fn sync_kind(kind: &FunctionKind) -> FunctionKind {
         FunctionKind::AsyncStatic(r) => FunctionKind::Static(*r),
         k => k.clone(),
     }
+}
+
+/// The element codec `CODEC_<n>` of streams and futures of `payload` (Rust type `rust`): a
+/// typed lift and lower of one element (wit-bindgen-core's `lift_from_memory` /
+/// `lower_to_memory`) and the `ElementCodec` static over them, with wit-parser's size and
+/// alignment.
+pub(crate) fn codec(g: &Gen<'_>, n: usize, rust: &str, payload: &Option<Type>) -> Result<String> {
+    let p = &g.p;
+    let (wit, size, align) = match payload {
+        Some(t) => (
+            g.wit_type(t),
+            g.sizes.size(t).size_wasm32(),
+            g.sizes.align(t).align_wasm32(),
+        ),
+        None => ("_".to_owned(), 0, 1),
+    };
+    let mut s = String::new();
+    let (lift_body, lower_body) = match payload {
+        Some(ty) => {
+            let func = wit_parser::Function {
+                name: format!("[codec]{wit}"),
+                kind: FunctionKind::Freestanding,
+                params: Vec::new(),
+                result: None,
+                docs: Default::default(),
+                stability: Default::default(),
+                span: Default::default(),
+            };
+            let key = wit_parser::WorldKey::Name("codec".into());
+            let f = FuncRef {
+                iface: None,
+                key: &key,
+                func: &func,
+            };
+            let sig = WasmSignature {
+                params: Vec::new(),
+                results: Vec::new(),
+                indirect_params: false,
+                retptr: false,
+            };
+            let mut lg = FnGen::with_mode(g, f, Mode::Codec, sig.clone(), Vec::new());
+            let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                abi::lift_from_memory(g.resolve, &mut lg, "ptr".into(), ty)
+            }))
+            .map_err(|_| anyhow::anyhow!("the codec of `{wit}`: wit-bindgen-core panicked"))?;
+            if let Some(e) = lg.err.take() {
+                bail!("the codec of `{wit}`: {e}");
+            }
+            let mut wg = FnGen::with_mode(g, f, Mode::Codec, sig, Vec::new());
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                abi::lower_to_memory(g.resolve, &mut wg, "ptr".into(), "value".into(), ty)
+            }))
+            .map_err(|_| anyhow::anyhow!("the codec of `{wit}`: wit-bindgen-core panicked"))?;
+            if let Some(e) = wg.err.take() {
+                bail!("the codec of `{wit}`: {e}");
+            }
+            (
+                format!("{}Ok({value})\n", lg.cur.src),
+                format!("{}Ok(())\n", wg.cur.src),
+            )
+        }
+        None => (
+            "Ok(())\n".to_owned(),
+            "let () = value;\nOk(())\n".to_owned(),
+        ),
+    };
+    let lcx = if uses_ident(&lift_body, "cx") {
+        "cx"
+    } else {
+        "_cx"
+    };
+    let lptr = if uses_ident(&lift_body, "ptr") {
+        "ptr"
+    } else {
+        "_ptr"
+    };
+    let wcx = if uses_ident(&lower_body, "cx") {
+        "cx"
+    } else {
+        "_cx"
+    };
+    let wptr = if uses_ident(&lower_body, "ptr") {
+        "ptr"
+    } else {
+        "_ptr"
+    };
+    let _ = writeln!(
+        s,
+        "#[doc = {}]\n\
+         pub fn codec_{n}_lift({lcx}: &mut {p}::Cx<'_>, {lptr}: i32) -> Result<{rust}, {p}::Trap> {{\n{lift_body}}}",
+        lit(&format!(" Lifts one `{wit}` stream/future element at `ptr` (checked by the caller)."))
+    );
+    let _ = writeln!(
+        s,
+        "#[doc = {}]\n\
+         pub fn codec_{n}_lower({wcx}: &mut {p}::Cx<'_>, {wptr}: i32, value: {rust}) -> Result<(), {p}::Trap> {{\n{lower_body}}}",
+        lit(&format!(" Lowers one `{wit}` stream/future element at `ptr` (checked by the caller)."))
+    );
+    let _ = writeln!(
+        s,
+        "#[doc = {}]\n\
+         pub static CODEC_{n}: {p}::ElementCodec = {p}::ElementCodec {{\n\
+         ty: {},\nsize: {size},\nalign: {align},\n\
+         lift: |cx, ptr| Ok(Box::new(codec_{n}_lift(cx, ptr as i32)?)),\n\
+         lower: |cx, ptr, value| codec_{n}_lower(cx, ptr as i32, {p}::element::<{rust}>(value)?),\n}};",
+        lit(&format!(" The element codec of `stream<{wit}>` / `future<{wit}>` (size {size}, align {align}).")),
+        lit(&wit),
+    );
+    Ok(s)
 }

@@ -21,9 +21,15 @@
 //! guest's return pointer); an exported one a caller over `AsyncGuest::call_async` that lowers
 //! the arguments when the task starts and lifts the result inside `task.return`.
 //!
-//! Refused with an error naming them: `stream`, `future`, `error-context`, `borrow` parameters
-//! of async functions, `map` and fixed-length lists.
+//! `stream<T>` / `future<T>` values are the runtime's `StreamReader<T>` / `FutureReader<T>`
+//! (the readable end) in every position; lifting or lowering one moves that end between the
+//! guest's table and the host (`abi::stream_lift` / `stream_lower`, …), and each element type
+//! gets an `ElementCodec` static (`CODEC_<n>`) over a generated lift and lower of one element.
+//!
+//! Refused with an error naming them: `error-context`, `borrow` parameters of async functions,
+//! `map` and fixed-length lists.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -133,6 +139,9 @@ pub(crate) struct Gen<'a> {
     pub host_trait: String,
     /// Names given to top-level items, to catch collisions.
     taken: HashSet<String>,
+    /// Element codecs of streams and futures, by element Rust type: (Rust type, payload), in
+    /// the order first used; `CODEC_<n>` is the n-th.
+    codecs: RefCell<Vec<(String, Option<Type>)>>,
 }
 
 impl<'a> Gen<'a> {
@@ -154,6 +163,7 @@ impl<'a> Gen<'a> {
             resource_order: Vec::new(),
             host_trait: format!("{}Host", camel(&w.name)),
             taken: HashSet::new(),
+            codecs: RefCell::new(Vec::new()),
         };
         // Interfaces, imports first, each once (an interface may be imported and exported).
         let mut seen = Vec::new();
@@ -342,8 +352,11 @@ impl<'a> Gen<'a> {
                 format!("{p}::Borrow<{}>", self.type_path(*r, from)?)
             }
             TypeDefKind::Type(t) => self.rty(t, from)?,
-            TypeDefKind::Future(_) | TypeDefKind::Stream(_) => {
-                bail!("`stream` and `future` types are not supported yet (async ABI)")
+            TypeDefKind::Stream(t) => {
+                format!("{p}::StreamReader<{}>", self.rty_opt(t.as_ref(), from)?)
+            }
+            TypeDefKind::Future(t) => {
+                format!("{p}::FutureReader<{}>", self.rty_opt(t.as_ref(), from)?)
             }
             TypeDefKind::Map(..) => bail!("`map` types are not supported yet"),
             TypeDefKind::FixedLengthList(..) => bail!("fixed-length lists are not supported yet"),
@@ -368,6 +381,8 @@ impl<'a> Gen<'a> {
         let Type::Id(id) = ty else { return false };
         match &self.resolve.types[*id].kind {
             TypeDefKind::Handle(Handle::Own(_)) => true,
+            // Stream and future readers own their end.
+            TypeDefKind::Stream(_) | TypeDefKind::Future(_) => true,
             TypeDefKind::Handle(Handle::Borrow(_)) | TypeDefKind::Resource => false,
             TypeDefKind::Record(r) => r.fields.iter().any(|f| self.has_own(&f.ty)),
             TypeDefKind::Tuple(t) => t.types.iter().any(|t| self.has_own(t)),
@@ -422,10 +437,7 @@ impl<'a> Gen<'a> {
             TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::Type(t) => vec![*t],
             TypeDefKind::Result(r) => [r.ok, r.err].into_iter().flatten().collect(),
             TypeDefKind::Flags(f) if f.flags.len() > 32 => bail!("in {what}: more than 32 flags"),
-            TypeDefKind::Future(_) | TypeDefKind::Stream(_) => bail!(
-                "in {what}: `{}`: `stream` and `future` types are not supported yet (async ABI)",
-                self.wit_type(ty)
-            ),
+            TypeDefKind::Future(t) | TypeDefKind::Stream(t) => t.iter().copied().collect(),
             TypeDefKind::Map(..) => bail!("in {what}: `map` types are not supported yet"),
             TypeDefKind::FixedLengthList(..) => {
                 bail!("in {what}: fixed-length lists are not supported yet")
@@ -440,7 +452,7 @@ impl<'a> Gen<'a> {
     }
 
     /// `ty` as WIT spells it, for error messages (`stream<u8>`, `future<point>`).
-    fn wit_type(&self, ty: &Type) -> String {
+    pub(crate) fn wit_type(&self, ty: &Type) -> String {
         let inner = |t: &Option<Type>| match t {
             Some(t) => format!("<{}>", self.wit_type(t)),
             None => String::new(),
@@ -516,6 +528,21 @@ impl<'a> Gen<'a> {
             None if import => format!("$root#{}", f.func.name),
             None => f.func.name.clone(),
         }
+    }
+
+    /// The name of the element codec static for a stream or future of `payload`
+    /// (`CODEC_<n>`, one per element Rust type; emitted after the functions).
+    pub fn codec(&self, payload: &Option<Type>) -> Result<String> {
+        let key = self.rty_opt(payload.as_ref(), None)?;
+        let mut codecs = self.codecs.borrow_mut();
+        let n = match codecs.iter().position(|(k, _)| *k == key) {
+            Some(n) => n,
+            None => {
+                codecs.push((key, *payload));
+                codecs.len() - 1
+            }
+        };
+        Ok(format!("CODEC_{n}"))
     }
 
     /// The host trait method of `func`: `add_one`, `counter_new`, `counter_get`.
@@ -760,6 +787,14 @@ impl<'a> Gen<'a> {
             .filter(|r| self.guest_defined(**r))
         {
             out.push_str(&self.resource_dtor(*r)?);
+        }
+        // Element codecs (a codec may use others: nested streams).
+        let mut n = 0;
+        while n < self.codecs.borrow().len() {
+            let (key, payload) = self.codecs.borrow()[n].clone();
+            let src = func::codec(self, n, &key, &payload)?;
+            out.push_str(&src);
+            n += 1;
         }
         if self.opts.trampolines && !trampolines.is_empty() {
             writeln!(

@@ -13,8 +13,9 @@ use gfx_component_gen::{generate, Options};
 /// all over gfx-component's `abi` runtime. Layouts come from wit-bindgen-core's `abi` module.
 ///
 /// `async func`s get `[async-lower]` trampolines (imports) and callback-form callers (exports).
-/// Refused (with an error naming the function or type): stream, future, error-context, borrow
-/// parameters of async functions, map and fixed-length lists.
+/// `stream<T>`/`future<T>` values are the runtime's reader handles, with one element codec per
+/// type. Refused (with an error naming the function or type): error-context, borrow parameters
+/// of async functions, map and fixed-length lists.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {

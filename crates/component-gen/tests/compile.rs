@@ -15,3 +15,11 @@ mod edge {
 mod asyncs {
     include!("generated/asyncs.rs");
 }
+#[allow(dead_code)]
+mod async_world {
+    include!("generated/async_world.rs");
+}
+#[allow(dead_code)]
+mod streams {
+    include!("generated/streams.rs");
+}

@@ -13,7 +13,11 @@ fn dir(rel: &str) -> PathBuf {
 }
 
 fn check(wit: &Path, world: &str, opts: Options) {
-    let path = dir(&format!("tests/generated/{world}.rs"));
+    check_as(wit, world, world, opts)
+}
+
+fn check_as(wit: &Path, world: &str, file: &str, opts: Options) {
+    let path = dir(&format!("tests/generated/{file}.rs"));
     let code = generate(wit, world, &opts).expect("generates");
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(&path, &code).expect("write");
@@ -59,4 +63,21 @@ fn edge_bindings_are_current() {
 #[test]
 fn asyncs_bindings_are_current() {
     check(&dir("tests/wit"), "asyncs", with_dispatch());
+}
+
+/// The test world `async` (tests/worlds/wit): async functions, streams and futures.
+#[test]
+fn async_world_bindings_are_current() {
+    check_as(
+        &dir("../../tests/worlds/wit"),
+        "%async",
+        "async_world",
+        with_dispatch(),
+    );
+}
+
+/// Stream and future corner cases (tests/wit/streams.wit).
+#[test]
+fn streams_bindings_are_current() {
+    check(&dir("tests/wit"), "streams", with_dispatch());
 }

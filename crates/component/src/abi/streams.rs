@@ -60,6 +60,12 @@ use std::rc::Rc;
 
 use super::{check_range, Cx, Trap};
 
+/// An [`ElementCodec`]'s lift: the element at a guest address, boxed as its Rust type.
+pub type LiftElement = fn(&mut Cx<'_>, u32) -> Result<Box<dyn Any>, Trap>;
+
+/// An [`ElementCodec`]'s lower: a boxed element written at a guest address.
+pub type LowerElement = fn(&mut Cx<'_>, u32, Box<dyn Any>) -> Result<(), Trap>;
+
 /// How to move one element of a stream or future between guest memory and a Rust value:
 /// generated per element type (one `static` per type), from wit-parser's `SizeAlign` and
 /// wit-bindgen-core's `lift_from_memory` / `lower_to_memory`.
@@ -73,10 +79,10 @@ pub struct ElementCodec {
     pub align: u32,
     /// Lifts the element at `ptr` (in bounds and aligned: the caller checked): the value boxed
     /// as the element's Rust type. Strings and lists are copied out.
-    pub lift: fn(&mut Cx<'_>, u32) -> Result<Box<dyn Any>, Trap>,
+    pub lift: LiftElement,
     /// Lowers a value (boxed as the element's Rust type, else a trap) at `ptr` (checked by the
     /// caller); strings and lists go through `realloc`.
-    pub lower: fn(&mut Cx<'_>, u32, Box<dyn Any>) -> Result<(), Trap>,
+    pub lower: LowerElement,
 }
 
 impl fmt::Debug for ElementCodec {
