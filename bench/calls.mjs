@@ -109,8 +109,8 @@ const body = [
     : `Our runtime did not run: ${result.oursError ?? 'target/worlds-browser has no bench entry points yet'}.`,
   '',
   'Why: a guest→host call through our runtime is a direct wasm-to-wasm call into a generated trampoline (no JavaScript in between), which lifts scalars in registers; ' +
-    "jco's glue is JavaScript per call. Strings, lists and host→guest calls are where we lose most: every access to the guest's memory is a `Uint8Array.subarray` + copy through JavaScript (a few hundred ns each), " +
-    'and an export call goes through `Reflect.apply` with an argument array. Next: one bulk copy per value and a cached view, and export calls through typed wasm-bindgen imports.',
+    "jco's glue is JavaScript per call. Strings, lists and host→guest calls are where we lose most: every access to the guest's memory is a call into JavaScript (a `DataView` read for scalars, a `subarray` copy for bytes), " +
+    'and an export call goes through `Reflect.apply` with an argument array. Next: fewer crossings per value (one bulk copy), export calls through typed wasm-bindgen imports, and a cheaper per-call `enter` (it is most of the 12 ns over the floor).',
   '',
 ].join('\n');
 console.log(body);
