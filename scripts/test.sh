@@ -15,7 +15,12 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
+# Incremental caches only help the next edit-compile cycle and cost gigabytes in a fresh clone
+# (CI has run out of disk); a developer's own `cargo test` keeps them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 log "setup"
+df -h . | tail -1 >&2
 scripts/setup.sh
 
 log "vendored WIT matches its provenance"
@@ -77,5 +82,6 @@ if [[ -z "$passed" || "$passed" -eq 0 ]]; then
   echo "tests: no test ran — that is a failure" >&2
   exit 1
 fi
+log "disk after the run: target/ $(du -sh target 2>/dev/null | cut -f1); free: $(df -h . | awk 'NR==2 {print $4}')"
 echo
 echo "tests: ${passed} passed, ${failed:-0} failed"
