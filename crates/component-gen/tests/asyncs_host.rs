@@ -137,6 +137,7 @@ impl Inst {
         Cx {
             memory: &mut self.mem,
             resources: &mut self.tables,
+            instance: 0,
         }
     }
     fn u32_at(&self, ptr: u32) -> u32 {

@@ -99,6 +99,7 @@ impl Inst {
         Cx {
             memory: &mut self.mem,
             resources: &mut self.tables,
+            instance: 0,
         }
     }
 }

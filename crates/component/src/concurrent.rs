@@ -9,12 +9,12 @@
 //! set, the loop resumes only once an event is pending on it (a host future completed, a frame
 //! arrived), and calls the guest's callback with that event. Nothing blocks, so no JSPI.
 //!
-//! Streams and futures are not here yet: `stream.*` / `future.*` built-ins are refused with
-//! `unsupported-feature` at instantiation.
+//! A guest's stream and future ends are waitables here too (one table, as the spec has it);
+//! the channels behind them, and the copies between ends, are [`crate::channels`]'s.
 
 use std::collections::VecDeque;
 
-use crate::abi::Trap;
+use crate::abi::{End, Kind, Trap};
 
 /// Event codes delivered to the guest (`EventCode` in the spec).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Callback {
 #[derive(Debug)]
 enum Entry {
     Set(WaitableSet),
-    Subtask(Subtask),
+    Waitable(Waitable),
 }
 
 /// A waitable set: its members, in join order (events are delivered in that order).
@@ -119,16 +119,57 @@ struct WaitableSet {
     members: Vec<u32>,
 }
 
-/// The caller's view of a host call that did not finish at once.
+/// Something a guest can wait for: a subtask or one end of a stream or future.
 #[derive(Debug)]
-struct Subtask {
-    state: SubtaskState,
+struct Waitable {
     /// The event waiting to be delivered.
     pending: Option<Event>,
     /// The set it joined.
     set: Option<u32>,
+    what: What,
+}
+
+#[derive(Debug)]
+enum What {
+    Subtask(Subtask),
+    End(ChannelEnd),
+}
+
+/// The caller's view of a host call that did not finish at once.
+#[derive(Debug)]
+struct Subtask {
+    state: SubtaskState,
     /// Whether its resolution was delivered (it may be dropped only then).
     delivered: bool,
+}
+
+/// A guest's end of a stream or future (the channel itself lives in
+/// [`channels::Hub`](crate::channels::Hub), named by `rep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelEnd {
+    /// The channel.
+    pub rep: u32,
+    /// Stream or future.
+    pub kind: Kind,
+    /// Which end the guest holds.
+    pub end: End,
+    /// A `read`/`write` on it is in progress (no other may start; it may not be dropped or
+    /// moved).
+    pub copying: bool,
+    /// The end is finished: the other end was seen dropped, or (a future) its value was read
+    /// or written. Copying again traps.
+    pub done: bool,
+}
+
+/// What `subtask.cancel` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// The call was still running: the runtime must stop it now; the subtask is now
+    /// `CANCELLED_BEFORE_RETURNED`.
+    Stopped,
+    /// It had already returned (its event not delivered yet): nothing to stop; the event is
+    /// consumed and its state is the answer.
+    AlreadyReturned,
 }
 
 /// The instance's table of waitables and waitable sets (handles start at 1; 0 is invalid).
@@ -163,6 +204,7 @@ impl Waitables {
             .ok_or_else(|| Trap(format!("unknown waitable handle {i}")))
     }
 
+    /// Removes waitable `i`, leaving any set it joined.
     fn remove(&mut self, i: u32) -> Result<Entry, Trap> {
         let entry = i
             .checked_sub(1)
@@ -170,6 +212,11 @@ impl Waitables {
             .and_then(Option::take)
             .ok_or_else(|| Trap(format!("unknown waitable handle {i}")))?;
         self.free.push(i);
+        if let Entry::Waitable(Waitable { set: Some(s), .. }) = &entry {
+            if let Ok(set) = self.set(*s) {
+                set.members.retain(|m| *m != i);
+            }
+        }
         Ok(entry)
     }
 
@@ -180,9 +227,16 @@ impl Waitables {
         }
     }
 
-    fn subtask(&mut self, i: u32) -> Result<&mut Subtask, Trap> {
+    fn waitable(&mut self, i: u32) -> Result<&mut Waitable, Trap> {
         match self.get(i)? {
-            Entry::Subtask(s) => Ok(s),
+            Entry::Waitable(w) => Ok(w),
+            _ => Err(Trap(format!("handle {i} is not a waitable"))),
+        }
+    }
+
+    fn subtask(&mut self, i: u32) -> Result<&mut Subtask, Trap> {
+        match &mut self.waitable(i)?.what {
+            What::Subtask(s) => Ok(s),
             _ => Err(Trap(format!("handle {i} is not a subtask"))),
         }
     }
@@ -208,9 +262,9 @@ impl Waitables {
             self.set(s)?;
         }
         let old = {
-            let sub = self.subtask(w)?;
-            let old = sub.set;
-            sub.set = (s != 0).then_some(s);
+            let waitable = self.waitable(w)?;
+            let old = waitable.set;
+            waitable.set = (s != 0).then_some(s);
             old
         };
         if let Some(old) = old {
@@ -226,7 +280,19 @@ impl Waitables {
     pub fn has_event(&mut self, s: u32) -> Result<bool, Trap> {
         let members = self.set(s)?.members.clone();
         for m in members {
-            if self.subtask(m)?.pending.is_some() {
+            if self.waitable(m)?.pending.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether set `s` has a member other than a subtask (a stream or future end, whose event
+    /// may come from anywhere: the event loop cannot tell that nothing will come).
+    pub fn waits_on_channels(&mut self, s: u32) -> Result<bool, Trap> {
+        let members = self.set(s)?.members.clone();
+        for m in members {
+            if matches!(self.waitable(m)?.what, What::End(_)) {
                 return Ok(true);
             }
         }
@@ -238,8 +304,21 @@ impl Waitables {
     pub fn poll(&mut self, s: u32) -> Result<Event, Trap> {
         let members = self.set(s)?.members.clone();
         for m in members {
-            let sub = self.subtask(m)?;
-            if let Some(event) = sub.pending.take() {
+            if let Some(event) = self.take_event(m)? {
+                return Ok(event);
+            }
+        }
+        Ok(Event::NONE)
+    }
+
+    /// Takes waitable `i`'s pending event, if any (delivering it).
+    pub fn take_event(&mut self, i: u32) -> Result<Option<Event>, Trap> {
+        let w = self.waitable(i)?;
+        let Some(event) = w.pending.take() else {
+            return Ok(None);
+        };
+        match &mut w.what {
+            What::Subtask(sub) => {
                 if matches!(
                     sub.state,
                     SubtaskState::Returned
@@ -248,33 +327,58 @@ impl Waitables {
                 ) {
                     sub.delivered = true;
                 }
-                return Ok(event);
             }
+            What::End(end) => end.copying = false,
         }
-        Ok(Event::NONE)
+        Ok(Some(event))
     }
 
     /// A host call that did not finish at once: a new subtask in state `Started`; its handle.
     pub fn start_subtask(&mut self) -> Result<u32, Trap> {
-        self.add(Entry::Subtask(Subtask {
-            state: SubtaskState::Started,
+        self.add(Entry::Waitable(Waitable {
             pending: None,
             set: None,
-            delivered: false,
+            what: What::Subtask(Subtask {
+                state: SubtaskState::Started,
+                delivered: false,
+            }),
         }))
     }
 
     /// The host call behind subtask `i` returned (its results are in the guest's memory): a
     /// `SUBTASK` event with state `RETURNED` becomes pending.
     pub fn resolve_subtask(&mut self, i: u32) -> Result<(), Trap> {
-        let sub = self.subtask(i)?;
+        let w = self.waitable(i)?;
+        let What::Subtask(sub) = &mut w.what else {
+            return Err(Trap(format!("handle {i} is not a subtask")));
+        };
         sub.state = SubtaskState::Returned;
-        sub.pending = Some(Event {
+        w.pending = Some(Event {
             code: EventCode::Subtask,
             index: i,
             payload: SubtaskState::Returned as u32,
         });
         Ok(())
+    }
+
+    /// `subtask.cancel` (the call cannot be stopped later than now: the host's calls stop at
+    /// once). Traps if its resolution was already delivered.
+    pub fn cancel_subtask(&mut self, i: u32) -> Result<Cancelled, Trap> {
+        let w = self.waitable(i)?;
+        let What::Subtask(sub) = &mut w.what else {
+            return Err(Trap(format!("handle {i} is not a subtask")));
+        };
+        if sub.delivered {
+            return Err(Trap(format!(
+                "subtask {i} was cancelled after its resolution was delivered"
+            )));
+        }
+        sub.delivered = true;
+        if w.pending.take().is_some() {
+            return Ok(Cancelled::AlreadyReturned);
+        }
+        sub.state = SubtaskState::CancelledBeforeReturned;
+        Ok(Cancelled::Stopped)
     }
 
     /// `subtask.drop`: traps unless its resolution was delivered.
@@ -283,15 +387,74 @@ impl Waitables {
         if !sub.delivered {
             return Err(Trap(format!("subtask {i} was dropped before it resolved")));
         }
-        if let Some(s) = sub.set.take() {
-            self.set(s)?.members.retain(|m| *m != i);
-        }
         self.remove(i).map(drop)
     }
 
     /// The subtask's current state.
     pub fn subtask_state(&mut self, i: u32) -> Result<SubtaskState, Trap> {
         Ok(self.subtask(i)?.state)
+    }
+
+    /// A guest end of channel `rep` enters the table (`stream.new`, or a readable end lowered
+    /// into the guest); its handle.
+    pub fn add_end(&mut self, rep: u32, kind: Kind, end: End) -> Result<u32, Trap> {
+        self.add(Entry::Waitable(Waitable {
+            pending: None,
+            set: None,
+            what: What::End(ChannelEnd {
+                rep,
+                kind,
+                end,
+                copying: false,
+                done: false,
+            }),
+        }))
+    }
+
+    /// The stream or future end `i`, which must be an `end` of a `kind`.
+    pub fn end(&mut self, i: u32, kind: Kind, end: End) -> Result<&mut ChannelEnd, Trap> {
+        match &mut self.waitable(i)?.what {
+            What::End(e) if e.kind == kind && e.end == end => Ok(e),
+            _ => Err(Trap(format!(
+                "handle {i} is not the {} end of a {}",
+                match end {
+                    End::Readable => "readable",
+                    End::Writable => "writable",
+                },
+                match kind {
+                    Kind::Stream => "stream",
+                    Kind::Future => "future",
+                }
+            ))),
+        }
+    }
+
+    /// Removes end `i` (dropped by the guest, or lifted out of it): traps while a copy on it is
+    /// in progress.
+    pub fn remove_end(&mut self, i: u32, kind: Kind, end: End) -> Result<ChannelEnd, Trap> {
+        if self.end(i, kind, end)?.copying {
+            return Err(Trap(format!(
+                "handle {i} was dropped or passed on while a copy on it is in progress"
+            )));
+        }
+        match self.remove(i)? {
+            Entry::Waitable(Waitable {
+                what: What::End(e), ..
+            }) => Ok(e),
+            _ => Err(Trap(format!("handle {i} is not a stream or future end"))),
+        }
+    }
+
+    /// A copy in progress on guest end `i` finished: its event becomes pending. Unknown
+    /// handles are ignored (the end was dropped meanwhile; nothing is waiting).
+    pub fn finish_copy(&mut self, i: u32, event: Event) {
+        if let Ok(w) = self.waitable(i) {
+            if let What::End(e) = &mut w.what {
+                if e.copying {
+                    w.pending = Some(event);
+                }
+            }
+        }
     }
 
     /// `context.get i32 n`.
@@ -310,6 +473,12 @@ impl Waitables {
             .ok_or_else(|| Trap(format!("context slot {n} does not exist")))?;
         *slot = v;
         Ok(())
+    }
+
+    /// Swaps the context slots with `task`'s: the event loop saves one task's slots and
+    /// restores another's around every call into the guest (they are per task).
+    pub fn swap_context(&mut self, task: &mut [u32; 2]) {
+        core::mem::swap(&mut self.context, task);
     }
 }
 
@@ -403,6 +572,52 @@ mod tests {
         w.drop_set(set).unwrap();
         assert!(w.drop_set(set).is_err(), "dropped twice");
         assert!(w.context_get(2).is_err());
+    }
+
+    #[test]
+    fn cancelling_a_running_subtask_stops_it_and_a_returned_one_reports_returned() {
+        let mut w = Waitables::default();
+        let running = w.start_subtask().unwrap();
+        assert_eq!(w.cancel_subtask(running).unwrap(), Cancelled::Stopped);
+        assert_eq!(
+            w.subtask_state(running).unwrap(),
+            SubtaskState::CancelledBeforeReturned
+        );
+        assert!(w.cancel_subtask(running).is_err(), "cancelled twice");
+        w.drop_subtask(running).unwrap();
+
+        let returned = w.start_subtask().unwrap();
+        w.resolve_subtask(returned).unwrap();
+        assert_eq!(
+            w.cancel_subtask(returned).unwrap(),
+            Cancelled::AlreadyReturned
+        );
+        w.drop_subtask(returned).unwrap();
+    }
+
+    #[test]
+    fn a_stream_end_joins_sets_gets_its_copy_event_and_cannot_leave_while_copying() {
+        let mut w = Waitables::default();
+        let set = w.new_set().unwrap();
+        let r = w.add_end(3, Kind::Stream, End::Readable).unwrap();
+        assert!(w.end(r, Kind::Stream, End::Writable).is_err(), "wrong end");
+        assert!(w.end(r, Kind::Future, End::Readable).is_err(), "wrong kind");
+        w.join(r, set).unwrap();
+        assert!(w.waits_on_channels(set).unwrap());
+        w.end(r, Kind::Stream, End::Readable).unwrap().copying = true;
+        assert!(w.remove_end(r, Kind::Stream, End::Readable).is_err());
+        let event = Event {
+            code: EventCode::StreamRead,
+            index: r,
+            payload: 2 << 4,
+        };
+        w.finish_copy(r, event);
+        assert!(w.has_event(set).unwrap());
+        assert_eq!(w.poll(set).unwrap(), event);
+        assert!(!w.end(r, Kind::Stream, End::Readable).unwrap().copying);
+        let end = w.remove_end(r, Kind::Stream, End::Readable).unwrap();
+        assert_eq!(end.rep, 3);
+        w.drop_set(set).unwrap();
     }
 
     #[test]

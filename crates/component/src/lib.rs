@@ -10,10 +10,12 @@
 //! - [`error`]: why a component is refused, with stable codes.
 //! - [`abi`]: the canonical ABI host side that generated bindings call.
 //! - [`concurrent`]: WASI P3 async state (waitables, waitable sets, subtasks).
+//! - [`channels`]: streams and futures — the channels behind them, the copies between ends.
 //! - `web` (wasm32): compiling and instantiating a plan with the browser's `WebAssembly` API.
 
 pub mod abi;
 pub mod allowlist;
+pub mod channels;
 pub mod concurrent;
 pub mod error;
 mod parse;

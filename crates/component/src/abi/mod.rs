@@ -84,6 +84,9 @@ pub struct Cx<'a> {
     pub memory: &'a mut dyn Memory,
     /// The guest instance's handle table.
     pub resources: &'a mut ResourceTables,
+    /// The runtime's number of the instance (its stream and future ends live in the
+    /// runtime's tables of that instance); 0 outside a runtime.
+    pub instance: u32,
 }
 
 /// One core WebAssembly value, for calls from the host into a guest's exports.

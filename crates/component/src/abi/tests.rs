@@ -8,6 +8,7 @@ fn with<R>(mem: &mut VecMemory, f: impl FnOnce(&mut Cx<'_>) -> R) -> R {
     let mut cx = Cx {
         memory: mem,
         resources: &mut tables,
+        instance: 0,
     };
     f(&mut cx)
 }

@@ -67,6 +67,8 @@ impl InstantiateError {
 
 /// One component instance's mutable state, shared by its built-ins and the trampolines.
 pub(crate) struct State {
+    /// The runtime's number of this instance ([`Cx::instance`]).
+    id: u32,
     memory: RefCell<Option<JsMemory>>,
     resources: RefCell<ResourceTables>,
     host: RefCell<Box<dyn Any>>,
@@ -84,6 +86,17 @@ pub(crate) struct State {
     in_flight: std::cell::Cell<usize>,
     /// Who waits for the next subtask to resolve (the async export's event loop).
     wakers: RefCell<Vec<std::task::Waker>>,
+}
+
+/// A fresh instance number (never 0: that is "no instance").
+fn next_instance_id() -> u32 {
+    thread_local! {
+        static NEXT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    NEXT.with(|n| {
+        n.set(n.get().wrapping_add(1).max(1));
+        n.get()
+    })
 }
 
 thread_local! {
@@ -115,6 +128,7 @@ pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, 
                 let mut cx = Cx {
                     memory,
                     resources: &mut resources,
+                    instance: state.id,
                 };
                 f(&mut cx, host.as_mut())
             }
@@ -203,6 +217,7 @@ pub async fn instantiate(
     }
 
     let state = Rc::new(State {
+        id: next_instance_id(),
         memory: RefCell::new(None),
         resources: RefCell::new(ResourceTables::default()),
         host: RefCell::new(host),
@@ -809,6 +824,7 @@ impl Instance {
         f(&mut Cx {
             memory,
             resources: &mut resources,
+            instance: self.state.id,
         })
     }
 }
@@ -893,10 +909,15 @@ impl crate::abi::Memory for Gone {
 impl crate::abi::Guest for GuestCalls<'_> {
     fn cx(&mut self) -> Cx<'_> {
         match &mut self.parts {
-            Some((memory, resources)) => Cx { memory, resources },
+            Some((memory, resources)) => Cx {
+                memory,
+                resources,
+                instance: self.instance.state.id,
+            },
             None => Cx {
                 memory: Box::leak(Box::new(Gone)),
                 resources: Box::leak(Box::default()),
+                instance: self.instance.state.id,
             },
         }
     }
@@ -1014,6 +1035,7 @@ fn with_cx<R>(state: &State, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> 
     f(&mut Cx {
         memory,
         resources: &mut resources,
+        instance: state.id,
     })
 }
 
