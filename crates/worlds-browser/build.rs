@@ -15,6 +15,11 @@ fn main() {
             "resources.rs",
         ),
         ("bench/wit", "gfx-bench:calls/calls", "calls.rs"),
+        (
+            "tests/worlds/wit",
+            "gfx-test:worlds/%async",
+            "async_world.rs",
+        ),
         // The generator's own async test world (its fixtures, reused: one async host to test
         // the runtime's async-lowered calls against).
         (

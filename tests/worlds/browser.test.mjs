@@ -71,7 +71,7 @@ function golden(world) {
 }
 
 describe('test worlds through our runtime, JSPI off, against the wasmtime oracle', () => {
-  for (const world of ['values', 'resources']) {
+  for (const world of ['values', 'resources', 'async']) {
     it(`${world}: the transcript equals the golden one line by line`, async () => {
       const got = (await transcript(world)).split('\n');
       const want = golden(world).split('\n');

@@ -755,6 +755,11 @@ impl Hub {
     // -----------------------------------------------------------------------------------------
     // Settling: the host's progress meets a waiting guest operation.
 
+    /// Whether a channel waits to be settled.
+    pub fn has_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
     /// The channels to [`settle`](Hub::settle) (each once), emptying the list.
     pub fn take_dirty(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.dirty)

@@ -445,12 +445,15 @@ impl Waitables {
         }
     }
 
-    /// A copy in progress on guest end `i` finished: its event becomes pending. Unknown
-    /// handles are ignored (the end was dropped meanwhile; nothing is waiting).
+    /// A copy in progress on guest end `i` finished: its event becomes pending (and the end is
+    /// done if the other end was dropped, or it was a future's). Unknown handles are ignored
+    /// (the end was dropped meanwhile; nothing is waiting).
     pub fn finish_copy(&mut self, i: u32, event: Event) {
         if let Ok(w) = self.waitable(i) {
             if let What::End(e) = &mut w.what {
                 if e.copying {
+                    // The low four bits are the status; 1 is DROPPED.
+                    e.done |= e.kind == Kind::Future || event.payload & 0xf == 1;
                     w.pending = Some(event);
                 }
             }

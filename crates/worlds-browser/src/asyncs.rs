@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use crate::bindings::asyncs::{self as bindings, host_calls};
 
 /// Resolves with `value` on a later turn of the event loop.
-fn later<T: 'static>(value: T) -> Pin<Box<dyn Future<Output = T>>> {
+pub(crate) fn later<T: 'static>(value: T) -> Pin<Box<dyn Future<Output = T>>> {
     Box::pin(async move {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())

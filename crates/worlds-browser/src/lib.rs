@@ -4,6 +4,7 @@
 //! bench/calls.mjs. wasm32 only (natively it is empty).
 #![cfg(target_arch = "wasm32")]
 
+mod async_world;
 mod asyncs;
 mod calls;
 mod resources;
@@ -26,6 +27,9 @@ mod bindings {
     }
     pub mod asyncs {
         include!(concat!(env!("OUT_DIR"), "/asyncs.rs"));
+    }
+    pub mod async_world {
+        include!(concat!(env!("OUT_DIR"), "/async_world.rs"));
     }
 }
 
@@ -55,7 +59,7 @@ fn trap(e: gfx_component::abi::Trap) -> JsError {
     JsError::new(&format!("guest-trap: {e}"))
 }
 
-/// Runs test world `world` (`values`, `resources`) on `component` and returns its transcript
+/// Runs test world `world` (`values`, `resources`, `async`) on `component` and returns its transcript
 /// (tests/worlds/README.md).
 #[wasm_bindgen]
 pub async fn run_world(world: String, component: Vec<u8>) -> Result<String, JsError> {
@@ -84,6 +88,21 @@ pub async fn run_world(world: String, component: Vec<u8>) -> Result<String, JsEr
             .await?;
             let mut g = instance.guest().map_err(trap)?;
             resources::run(&mut g).map_err(trap)
+        }
+        "async" => {
+            let host: Box<dyn bindings::async_world::AsyncHost> =
+                Box::new(async_world::World(async_world::Host::default()));
+            let instance = load(
+                &component,
+                &[
+                    "gfx-test:worlds/types@0.1.0",
+                    "gfx-test:worlds/host-async@0.1.0",
+                ],
+                Box::new(host),
+                bindings::async_world::RESOURCES,
+            )
+            .await?;
+            async_world::run(&instance).await.map_err(trap)
         }
         other => Err(JsError::new(&format!(
             "no browser host for world `{other}` yet"

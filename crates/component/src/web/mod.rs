@@ -16,6 +16,7 @@
 //! recorded in the instance and thrown as a JavaScript exception, which unwinds the guest back to
 //! `Instance::call`; the recorded message (not the exception's) is what the caller gets.
 
+mod channels;
 mod memory;
 
 use std::any::Any;
@@ -27,7 +28,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::abi::{Cx, Flat, ResourceInfo, ResourceTables, ResourceType, Trap};
+use crate::abi::{Cx, End, Flat, Kind, ResourceInfo, ResourceTables, ResourceType, Trap};
 use crate::concurrent::{Callback, Event, Waitables};
 use crate::plan::{Builtin, CoreFunc, CoreInstance, CoreItem, Plan, Resource};
 use crate::{Allowlist, PlanError};
@@ -86,6 +87,16 @@ pub(crate) struct State {
     in_flight: std::cell::Cell<usize>,
     /// Who waits for the next subtask to resolve (the async export's event loop).
     wakers: RefCell<Vec<std::task::Waker>>,
+    /// The host calls behind running subtasks, by handle (`subtask.cancel` drops one).
+    running: RefCell<Vec<(u32, Rc<RefCell<Running>>)>>,
+}
+
+/// A host call behind a subtask, driven by a spawned task until it finishes or is cancelled.
+struct Running {
+    /// The host's future (`None` once cancelled).
+    pending: Option<crate::abi::Pending>,
+    /// The driver to wake when it is cancelled.
+    waker: Option<std::task::Waker>,
 }
 
 /// A fresh instance number (never 0: that is "no instance").
@@ -228,7 +239,9 @@ pub async fn instantiate(
         returned: RefCell::new(None),
         in_flight: std::cell::Cell::new(0),
         wakers: RefCell::new(Vec::new()),
+        running: RefCell::new(Vec::new()),
     });
+    channels::runtime().register(&state);
     let mut linker = Link {
         plan,
         allowlist,
@@ -594,6 +607,57 @@ impl Link<'_> {
                 },
             )
             .into_js_value(),
+            Builtin::SubtaskCancel { .. } => {
+                Closure::<dyn Fn(i32) -> i32>::new(move |task: i32| {
+                    let r = cancel_subtask(&state, task as u32);
+                    r.map(|v| v as i32).unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::New(ty) => {
+                let kind = self.kind(ty)?;
+                Closure::<dyn Fn() -> i64>::new(move || {
+                    channels::new(&state, kind).unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::Read(ty, _) | Builtin::Write(ty, _) => {
+                let kind = self.kind(ty)?;
+                let end = match b {
+                    Builtin::Read(..) => End::Readable,
+                    _ => End::Writable,
+                };
+                // A future's built-in has no count: JavaScript passes `undefined`, read as 0.
+                Closure::<dyn Fn(i32, i32, i32) -> i32>::new(move |h: i32, ptr: i32, n: i32| {
+                    let r = channels::copy(&state, kind, end, h as u32, ptr as u32, n as u32);
+                    r.map(|v| v as i32).unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::CancelRead { ty, .. } | Builtin::CancelWrite { ty, .. } => {
+                let kind = self.kind(ty)?;
+                let end = match b {
+                    Builtin::CancelRead { .. } => End::Readable,
+                    _ => End::Writable,
+                };
+                Closure::<dyn Fn(i32) -> i32>::new(move |h: i32| {
+                    let r = channels::cancel(&state, kind, end, h as u32);
+                    r.map(|v| v as i32).unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
+            Builtin::DropReadable(ty) | Builtin::DropWritable(ty) => {
+                let kind = self.kind(ty)?;
+                let end = match b {
+                    Builtin::DropReadable(_) => End::Readable,
+                    _ => End::Writable,
+                };
+                Closure::<dyn Fn(i32)>::new(move |h: i32| {
+                    let r = channels::drop_end(&state, kind, end, h as u32);
+                    r.unwrap_or_else(|t| raise(&state, t.0))
+                })
+                .into_js_value()
+            }
             // Linked so that guests importing them instantiate; calling one traps, naming it.
             other => {
                 let name = builtin_name(other);
@@ -606,6 +670,15 @@ impl Link<'_> {
                 .into_js_value()
             }
         })
+    }
+
+    /// Whether payload type `ty` is a stream or a future.
+    fn kind(&self, ty: u32) -> Result<Kind, InstantiateError> {
+        let p =
+            self.plan.payload_types.get(ty as usize).ok_or_else(|| {
+                PlanError::Invalid(format!("stream or future type {ty} is unknown"))
+            })?;
+        Ok(if p.stream { Kind::Stream } else { Kind::Future })
     }
 
     fn func(&mut self, index: u32) -> Result<JsValue, InstantiateError> {
@@ -1042,9 +1115,13 @@ fn with_cx<R>(state: &State, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> 
 /// One task of a callback-form async export, driven from the browser's event loop: lowers the
 /// arguments, calls the `[async-lift]` function, then calls its callback for each event until
 /// it exits — `YIELD` on a later turn, `WAIT` once an event is pending on the waitable set it
-/// names (a host call it made resolved), the legacy `POLL` on a later turn with whatever is
-/// pending. `task.return` lifts the result while the guest is still in it. Nothing blocks, so
-/// no JSPI.
+/// names (a host call it made resolved, a copy finished), the legacy `POLL` on a later turn
+/// with whatever is pending. `task.return` lifts the result while the guest is still in it.
+/// Nothing blocks, so no JSPI.
+///
+/// Several tasks of one instance may be in progress at once (each waits on its own set); the
+/// guest runs one call at a time, and each call sees its own task's `task.return` and context
+/// slots ([`Slots`]).
 async fn run_task(
     state: Rc<State>,
     func: Function,
@@ -1052,52 +1129,71 @@ async fn run_task(
     lower_args: crate::abi::LowerArgs,
     lift_result: crate::abi::LiftResult,
 ) -> Result<Box<dyn Any>, Trap> {
-    if state.lift.borrow().is_some() {
-        return Err(Trap::new(
-            "an async export was called while another one is running (not supported yet)",
-        ));
-    }
     let args = with_cx(&state, lower_args)?;
-    *state.returned.borrow_mut() = None;
-    *state.lift.borrow_mut() = Some(lift_result);
+    let mut slots = Slots {
+        lift: Some(lift_result),
+        returned: None,
+        context: [0; 2],
+    };
     let argv: Array = args.iter().map(to_js).collect();
-    let result = async {
-        let mut code = guarded(&state, || Reflect::apply(&func, &JsValue::UNDEFINED, &argv))?;
-        loop {
-            let packed = match from_js(&code) {
-                Some(Flat::I32(p)) => p as u32,
-                _ => return Err(Trap::new("the async export returned no callback code")),
-            };
-            let event = match Callback::unpack(packed)? {
-                Callback::Exit => break,
-                Callback::Yield => {
-                    next_turn().await;
-                    Event::NONE
-                }
-                Callback::Poll(set) => {
-                    next_turn().await;
-                    state.waitables.borrow_mut().poll(set)?
-                }
-                Callback::Wait(set) => {
-                    event_on(&state, set).await?;
-                    state.waitables.borrow_mut().poll(set)?
-                }
-            };
-            let (c, i, p) = (event.code as i32, event.index as i32, event.payload as i32);
-            code = guarded(&state, || {
-                callback.call3(&JsValue::UNDEFINED, &c.into(), &i.into(), &p.into())
-            })?;
-        }
-        Ok(())
+    let mut code = slots.call(&state, || Reflect::apply(&func, &JsValue::UNDEFINED, &argv))?;
+    loop {
+        let packed = match from_js(&code) {
+            Some(Flat::I32(p)) => p as u32,
+            _ => return Err(Trap::new("the async export returned no callback code")),
+        };
+        let event = match Callback::unpack(packed)? {
+            Callback::Exit => break,
+            Callback::Yield => {
+                next_turn().await;
+                Event::NONE
+            }
+            Callback::Poll(set) => {
+                next_turn().await;
+                state.waitables.borrow_mut().poll(set)?
+            }
+            Callback::Wait(set) => {
+                event_on(&state, set).await?;
+                state.waitables.borrow_mut().poll(set)?
+            }
+        };
+        let (c, i, p) = (event.code as i32, event.index as i32, event.payload as i32);
+        code = slots.call(&state, || {
+            callback.call3(&JsValue::UNDEFINED, &c.into(), &i.into(), &p.into())
+        })?;
     }
-    .await;
-    *state.lift.borrow_mut() = None;
-    result?;
-    state
+    slots
         .returned
-        .borrow_mut()
         .take()
         .ok_or_else(|| Trap::new("the async export exited without calling task.return"))
+}
+
+/// What belongs to one task rather than to its instance: how its `task.return` lifts, what it
+/// lifted, its context slots. They are in the instance only while the task's guest code runs.
+struct Slots {
+    lift: Option<crate::abi::LiftResult>,
+    returned: Option<Box<dyn Any>>,
+    context: [u32; 2],
+}
+
+impl Slots {
+    /// Calls into the guest for this task (see [`guarded`]).
+    fn call(
+        &mut self,
+        state: &Rc<State>,
+        f: impl FnOnce() -> Result<JsValue, JsValue>,
+    ) -> Result<JsValue, Trap> {
+        self.swap(state);
+        let out = guarded(state, f);
+        self.swap(state);
+        out
+    }
+
+    fn swap(&mut self, state: &State) {
+        std::mem::swap(&mut *state.lift.borrow_mut(), &mut self.lift);
+        std::mem::swap(&mut *state.returned.borrow_mut(), &mut self.returned);
+        state.waitables.borrow_mut().swap_context(&mut self.context);
+    }
 }
 
 /// Waits (on the event loop) until an event is pending on waitable set `set`.
@@ -1109,7 +1205,9 @@ async fn event_on(state: &State, set: u32) -> Result<(), Trap> {
         if state.waitables.borrow_mut().has_event(set)? {
             return Ok(());
         }
-        if state.in_flight.get() == 0 {
+        // With only subtasks to wait for, none running means nothing will ever come. A stream
+        // or future end's event may come from anywhere (the host, another task).
+        if state.in_flight.get() == 0 && !state.waitables.borrow_mut().waits_on_channels(set)? {
             return Err(Trap(format!(
                 "the guest waits on waitable set {set}, but nothing it waits for is in progress"
             )));
@@ -1163,17 +1261,38 @@ pub fn enter_async(
         }
         let handle = state.waitables.borrow_mut().start_subtask()?;
         state.in_flight.set(state.in_flight.get() + 1);
+        let running = Rc::new(RefCell::new(Running {
+            pending: Some(pending),
+            waker: None,
+        }));
+        state
+            .running
+            .borrow_mut()
+            .push((handle, Rc::clone(&running)));
         let driver = Rc::clone(&state);
         wasm_bindgen_futures::spawn_local(async move {
-            std::future::poll_fn(|cx| pending.poll(cx)).await;
-            let done = with_cx(&driver, |cx| pending.complete(cx))
-                .and_then(|()| driver.waitables.borrow_mut().resolve_subtask(handle));
-            if let Err(Trap(message)) = done {
-                *driver.trap.borrow_mut() = Some(message);
-            }
+            // Ready(true): finished; Ready(false): cancelled (the future is gone).
+            let finished = std::future::poll_fn(|cx| {
+                let mut r = running.borrow_mut();
+                r.waker = Some(cx.waker().clone());
+                match r.pending.as_mut() {
+                    Some(p) => p.poll(cx).map(|()| true),
+                    None => std::task::Poll::Ready(false),
+                }
+            })
+            .await;
+            driver.running.borrow_mut().retain(|(h, _)| *h != handle);
             driver
                 .in_flight
                 .set(driver.in_flight.get().saturating_sub(1));
+            let pending = running.borrow_mut().pending.take();
+            if let (true, Some(pending)) = (finished, pending) {
+                let done = with_cx(&driver, |cx| pending.complete(cx))
+                    .and_then(|()| driver.waitables.borrow_mut().resolve_subtask(handle));
+                if let Err(Trap(message)) = done {
+                    *driver.trap.borrow_mut() = Some(message);
+                }
+            }
             driver.notify();
         });
         Ok(SubtaskState::Started as i32 | (handle << 4) as i32)
@@ -1187,6 +1306,34 @@ pub fn enter_async(
             wasm_bindgen::throw_str(&thrown)
         }
     }
+}
+
+/// `subtask.cancel`: a running host call is stopped now (its future dropped, before this
+/// returns) and the subtask is `CANCELLED_BEFORE_RETURNED`; one that already returned answers
+/// `RETURNED`. Never blocks.
+fn cancel_subtask(state: &State, handle: u32) -> Result<u32, Trap> {
+    use crate::concurrent::{Cancelled, SubtaskState};
+    match state.waitables.borrow_mut().cancel_subtask(handle)? {
+        Cancelled::AlreadyReturned => return Ok(SubtaskState::Returned as u32),
+        Cancelled::Stopped => {}
+    }
+    let running = {
+        let mut all = state.running.borrow_mut();
+        let i = all.iter().position(|(h, _)| *h == handle);
+        i.map(|i| all.remove(i).1)
+    };
+    if let Some(running) = running {
+        // Drop the host's future outside the borrow: its destructor is host code.
+        let (pending, waker) = {
+            let mut r = running.borrow_mut();
+            (r.pending.take(), r.waker.take())
+        };
+        drop(pending);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+    Ok(SubtaskState::CancelledBeforeReturned as u32)
 }
 
 impl crate::abi::AsyncGuest for Instance {
