@@ -20,7 +20,7 @@ mod channels;
 mod memory;
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array, WebAssembly};
@@ -70,9 +70,8 @@ impl InstantiateError {
 pub(crate) struct State {
     /// The runtime's number of this instance ([`Cx::instance`]).
     id: u32,
-    memory: RefCell<Option<JsMemory>>,
-    resources: RefCell<ResourceTables>,
-    host: RefCell<Box<dyn Any>>,
+    /// What host functions work on: one borrow per call.
+    parts: RefCell<Parts>,
     /// The trap a trampoline or built-in raised, until [`Instance::call`] reports it.
     trap: RefCell<Option<String>>,
     /// Destructors of the resources the component defines (set once it is instantiated).
@@ -89,6 +88,14 @@ pub(crate) struct State {
     wakers: RefCell<Vec<std::task::Waker>>,
     /// The host calls behind running subtasks, by handle (`subtask.cancel` drops one).
     running: RefCell<Vec<(u32, Rc<RefCell<Running>>)>>,
+}
+
+/// The memory, handle table and host of an instance (in one cell: a host function borrows
+/// them together, once per call).
+struct Parts {
+    memory: Option<JsMemory>,
+    resources: ResourceTables,
+    host: Box<dyn Any>,
 }
 
 /// A host call behind a subtask, driven by a spawned task until it finishes or is cancelled.
@@ -113,24 +120,53 @@ fn next_instance_id() -> u32 {
 thread_local! {
     /// The instances the host is calling into, innermost last.
     static CURRENT: RefCell<Vec<Rc<State>>> = const { RefCell::new(Vec::new()) };
+    /// The last of `CURRENT` (null when it is empty), for the trampolines' hot path: one load
+    /// instead of a borrow, a clone and a drop per call.
+    static TOP: Cell<*const State> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes `state` the current instance (innermost).
+fn push_current(state: &Rc<State>) {
+    CURRENT.with(|c| c.borrow_mut().push(Rc::clone(state)));
+    TOP.with(|t| t.set(Rc::as_ptr(state)));
+}
+
+/// Ends the innermost instance's turn.
+fn pop_current() {
+    let top = CURRENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.pop();
+        c.last().map_or(std::ptr::null(), Rc::as_ptr)
+    });
+    TOP.with(|t| t.set(top));
+}
+
+/// The current instance, for the duration of a host function the guest called.
+fn current() -> &'static State {
+    let top = TOP.with(Cell::get);
+    if top.is_null() {
+        wasm_bindgen::throw_str("a host function was called outside of any component instance");
+    }
+    // SAFETY: `TOP` is the last `Rc` in `CURRENT`, which keeps the state alive until
+    // `pop_current`; that runs only after the call into the guest returned, so never while a
+    // host function the guest called (the only users of this reference) is running. The
+    // reference does not escape the host function.
+    unsafe { &*top }
 }
 
 /// Runs `f` on the current instance (the body of every trampoline). A trap is recorded on the
 /// instance and thrown to unwind the guest; this function then does not return.
 pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, Trap>) -> R {
-    let Some(state) = CURRENT.with(|c| c.borrow().last().cloned()) else {
-        wasm_bindgen::throw_str("a host function was called outside of any component instance");
-    };
+    let state = current();
     let result = {
-        let (Ok(mut memory), Ok(mut resources), Ok(mut host)) = (
-            state.memory.try_borrow_mut(),
-            state.resources.try_borrow_mut(),
-            state.host.try_borrow_mut(),
-        ) else {
-            *state.trap.borrow_mut() = Some("a host function was re-entered while it ran".into());
-            drop(state);
-            wasm_bindgen::throw_str("component trap: a host function was re-entered")
+        let Ok(mut parts) = state.parts.try_borrow_mut() else {
+            raise(state, "a host function was re-entered while it ran".into());
         };
+        let Parts {
+            memory,
+            resources,
+            host,
+        } = &mut *parts;
         match memory.as_mut() {
             None => Err(Trap(
                 "a host function was called before the instance had a memory".into(),
@@ -138,7 +174,7 @@ pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, 
             Some(memory) => {
                 let mut cx = Cx {
                     memory,
-                    resources: &mut resources,
+                    resources,
                     instance: state.id,
                 };
                 f(&mut cx, host.as_mut())
@@ -147,13 +183,7 @@ pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, 
     };
     match result {
         Ok(r) => r,
-        Err(Trap(message)) => {
-            // Throwing skips this frame's destructors: give the `Rc` back first.
-            let thrown = format!("component trap: {message}");
-            *state.trap.borrow_mut() = Some(message);
-            drop(state);
-            wasm_bindgen::throw_str(&thrown)
-        }
+        Err(Trap(message)) => raise(state, message),
     }
 }
 
@@ -229,9 +259,11 @@ pub async fn instantiate(
 
     let state = Rc::new(State {
         id: next_instance_id(),
-        memory: RefCell::new(None),
-        resources: RefCell::new(ResourceTables::default()),
-        host: RefCell::new(host),
+        parts: RefCell::new(Parts {
+            memory: None,
+            resources: ResourceTables::default(),
+            host,
+        }),
         trap: RefCell::new(None),
         dtors: RefCell::new(Vec::new()),
         waitables: RefCell::new(Waitables::default()),
@@ -264,10 +296,10 @@ pub async fn instantiate(
                 let module_index = *module;
                 let module = &modules[module_index as usize];
                 // Instantiating runs the module's start function: the instance is current.
-                CURRENT.with(|c| c.borrow_mut().push(Rc::clone(&state)));
+                push_current(&state);
                 let instantiated =
                     JsFuture::from(WebAssembly::instantiate_module(module, &imports)).await;
-                CURRENT.with(|c| c.borrow_mut().pop());
+                pop_current();
                 let instance = instantiated.map_err(|e| {
                     if let Some(trap) = state.trap.borrow_mut().take() {
                         InstantiateError::Trap(trap)
@@ -304,7 +336,7 @@ pub async fn instantiate(
             Some(f) => Some(linker.func(f)?.unchecked_into::<Function>()),
             None => None,
         };
-        *state.memory.borrow_mut() = Some(JsMemory::new(memory, realloc));
+        state.parts.borrow_mut().memory = Some(JsMemory::new(memory, realloc));
     }
     for r in &plan.resources {
         if let Resource::Defined {
@@ -481,7 +513,7 @@ impl Link<'_> {
             Builtin::ResourceNew(id) => {
                 let ty = defined(id)?;
                 Closure::<dyn Fn(i32) -> i32>::new(move |rep: i32| {
-                    let r = state.resources.borrow_mut().new_own(ty, rep as u32);
+                    let r = state.parts.borrow_mut().resources.new_own(ty, rep as u32);
                     r.map(|h| h as i32).unwrap_or_else(|t| raise(&state, t.0))
                 })
                 .into_js_value()
@@ -489,7 +521,7 @@ impl Link<'_> {
             Builtin::ResourceRep(id) => {
                 let ty = defined(id)?;
                 Closure::<dyn Fn(i32) -> i32>::new(move |handle: i32| {
-                    let r = state.resources.borrow().rep(handle as u32, ty);
+                    let r = state.parts.borrow().resources.rep(handle as u32, ty);
                     r.map(|rep| rep as i32)
                         .unwrap_or_else(|t| raise(&state, t.0))
                 })
@@ -501,7 +533,7 @@ impl Link<'_> {
             } => {
                 let ty = defined(resource)?;
                 Closure::<dyn Fn(i32)>::new(move |handle: i32| {
-                    let dropped = state.resources.borrow_mut().drop(handle as u32, ty);
+                    let dropped = state.parts.borrow_mut().resources.drop(handle as u32, ty);
                     match dropped {
                         Err(t) => raise(&state, t.0),
                         Ok(None) => {}
@@ -544,8 +576,9 @@ impl Link<'_> {
                 Closure::<dyn Fn(i32, i32) -> i32>::new(move |set: i32, ptr: i32| {
                     let event = state.waitables.borrow_mut().poll(set as u32);
                     let written = event.and_then(|e| {
-                        let mut memory = state.memory.borrow_mut();
-                        let memory = memory
+                        let mut parts = state.parts.borrow_mut();
+                        let memory = parts
+                            .memory
                             .as_mut()
                             .ok_or_else(|| Trap::new("waitable-set.poll needs a memory"))?;
                         let mut bytes = [0u8; 8];
@@ -876,10 +909,12 @@ impl Instance {
     /// them out); each `call` puts them back into the instance for the trampolines the guest
     /// calls meanwhile, and takes them again after.
     pub fn guest(&self) -> Result<GuestCalls<'_>, Trap> {
-        let memory = self.state.memory.borrow_mut().take().ok_or_else(|| {
+        let mut parts = self.state.parts.borrow_mut();
+        let memory = parts.memory.take().ok_or_else(|| {
             Trap("the component has no memory (or is already being called)".into())
         })?;
-        let resources = std::mem::take(&mut *self.state.resources.borrow_mut());
+        let resources = std::mem::take(&mut parts.resources);
+        drop(parts);
         Ok(GuestCalls {
             instance: self,
             parts: Some((memory, resources)),
@@ -889,14 +924,16 @@ impl Instance {
     /// Runs `f` with this instance's lifting context (memory and handle tables), for the typed
     /// callers of guest exports.
     pub fn with_cx<R>(&self, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> Result<R, Trap> {
-        let mut memory = self.state.memory.borrow_mut();
+        let mut parts = self.state.parts.borrow_mut();
+        let Parts {
+            memory, resources, ..
+        } = &mut *parts;
         let memory = memory
             .as_mut()
             .ok_or_else(|| Trap("the component has no memory".into()))?;
-        let mut resources = self.state.resources.borrow_mut();
         f(&mut Cx {
             memory,
-            resources: &mut resources,
+            resources,
             instance: self.state.id,
         })
     }
@@ -932,15 +969,16 @@ pub struct GuestCalls<'a> {
 impl GuestCalls<'_> {
     fn lend(&mut self) {
         if let Some((memory, resources)) = self.parts.take() {
-            *self.instance.state.memory.borrow_mut() = Some(memory);
-            *self.instance.state.resources.borrow_mut() = resources;
+            let mut parts = self.instance.state.parts.borrow_mut();
+            parts.memory = Some(memory);
+            parts.resources = resources;
         }
     }
 
     fn reclaim(&mut self) {
-        let memory = self.instance.state.memory.borrow_mut().take();
-        if let Some(memory) = memory {
-            let resources = std::mem::take(&mut *self.instance.state.resources.borrow_mut());
+        let mut parts = self.instance.state.parts.borrow_mut();
+        if let Some(memory) = parts.memory.take() {
+            let resources = std::mem::take(&mut parts.resources);
             self.parts = Some((memory, resources));
         }
     }
@@ -1080,9 +1118,9 @@ fn guarded(
     state: &Rc<State>,
     f: impl FnOnce() -> Result<JsValue, JsValue>,
 ) -> Result<JsValue, Trap> {
-    CURRENT.with(|c| c.borrow_mut().push(Rc::clone(state)));
+    push_current(state);
     let out = f();
-    CURRENT.with(|c| c.borrow_mut().pop());
+    pop_current();
     out.map_err(|e| match state.trap.borrow_mut().take() {
         Some(message) => Trap(message),
         None => Trap(describe(&e)),
@@ -1092,24 +1130,36 @@ fn guarded(
 /// Runs `f` with the instance's lifting context, when no guest code is running (a component
 /// without a memory lends one on which every access traps).
 fn with_cx<R>(state: &State, f: impl FnOnce(&mut Cx<'_>) -> Result<R, Trap>) -> Result<R, Trap> {
-    let mut memory = state
-        .memory
+    with_parts(state, |cx, _| f(cx))
+}
+
+/// [`with_cx`], with the host as well.
+fn with_parts<R>(
+    state: &State,
+    f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, Trap>,
+) -> Result<R, Trap> {
+    let mut parts = state
+        .parts
         .try_borrow_mut()
         .map_err(|_| Trap::new("the instance's memory is in use"))?;
+    let Parts {
+        memory,
+        resources,
+        host,
+    } = &mut *parts;
     let mut none = NoMemory;
     let memory: &mut dyn crate::abi::Memory = match memory.as_mut() {
         Some(m) => m,
         None => &mut none,
     };
-    let mut resources = state
-        .resources
-        .try_borrow_mut()
-        .map_err(|_| Trap::new("the instance's handle table is in use"))?;
-    f(&mut Cx {
-        memory,
-        resources: &mut resources,
-        instance: state.id,
-    })
+    f(
+        &mut Cx {
+            memory,
+            resources,
+            instance: state.id,
+        },
+        host.as_mut(),
+    )
 }
 
 /// One task of a callback-form async export, driven from the browser's event loop: lowers the
@@ -1247,13 +1297,7 @@ pub fn enter_async(
         wasm_bindgen::throw_str("a host function was called outside of any component instance");
     };
     let started = (|| {
-        let mut pending = {
-            let mut host = state
-                .host
-                .try_borrow_mut()
-                .map_err(|_| Trap::new("a host function was re-entered while it ran"))?;
-            with_cx(&state, |cx| f(cx, host.as_mut()))?
-        };
+        let mut pending = with_parts(&state, f)?;
         let mut noop = std::task::Context::from_waker(std::task::Waker::noop());
         if pending.poll(&mut noop).is_ready() {
             with_cx(&state, |cx| pending.complete(cx))?;
