@@ -6,8 +6,8 @@
 // differing line).
 //
 // `values` and `resources` are synchronous components: jco's output needs no JSPI for them, so
-// they run in Node 20 (no browser). World `async` has no jco host yet (README has no `async`
-// section and there is no guests/dist/worlds-async.wasm yet; jco needs JSPI for P3 async).
+// they run in Node 20 (no browser). World `async` needs JSPI under jco, so it runs in Chromium:
+// see async.test.mjs.
 //
 // Needs guests/dist (scripts/build-guests.sh) and node_modules; no workspace build.
 import assert from 'node:assert/strict';
