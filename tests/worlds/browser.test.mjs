@@ -115,12 +115,12 @@ describe('P3 async through our runtime, JSPI off', () => {
 });
 
 describe('traps through our runtime', () => {
-  async function trapOf(exportName) {
+  async function trapOf(exportName, component = '/built/traps.wasm') {
     const page = await browser.newPage();
     try {
       await page.goto(`${origin}/tests/worlds/page/index.html`);
       await page.waitForFunction(() => window.ready === true);
-      const r = await page.evaluate((e) => window.runTrap('/built/traps.wasm', e), exportName);
+      const r = await page.evaluate(([c, e]) => window.runTrap(c, e), [component, exportName]);
       assert.equal(r.error, undefined, r.error);
       // The page is still alive and answers.
       assert.equal(await page.evaluate(() => 1 + 1), 2);
@@ -128,6 +128,20 @@ describe('traps through our runtime', () => {
     } finally {
       await page.close();
     }
+  }
+
+  // Misused stream built-ins (wat/stream-traps.wat): each is a trap naming the rule it broke.
+  for (const [exportName, message] of [
+    ['read-writable', 'handle 2 is not the readable end of a stream'],
+    ['read-twice', 'a read on handle 1 is already in progress'],
+    ['drop-while-reading', 'handle 1 was dropped or passed on while a copy on it is in progress'],
+    ['cancel-idle', 'cancel-read on handle 1, which has no read in progress'],
+    ['guest-to-guest', 'a stream or future copy between guest ends of unknown element type'],
+    ['unknown-handle', 'unknown waitable handle 77'],
+  ]) {
+    it(`stream misuse "${exportName}" traps with "${message}"`, async () => {
+      assert.equal(await trapOf(exportName, '/built/stream-traps.wasm'), message);
+    });
   }
 
   it("a guest's own trap comes back as an error with the engine's message", async () => {

@@ -654,8 +654,17 @@ impl Link<'_> {
                 })
                 .into_js_value()
             }
-            Builtin::Read(ty, _) | Builtin::Write(ty, _) => {
+            Builtin::Read(ty, options) | Builtin::Write(ty, options) => {
                 let kind = self.kind(ty)?;
+                if !options.async_ {
+                    return Err(PlanError::UnsupportedFeature {
+                        feature: format!(
+                            "the blocking form of {} (it would block; only the `async` form runs without JSPI)",
+                            builtin_name(b)
+                        ),
+                    }
+                    .into());
+                }
                 let end = match b {
                     Builtin::Read(..) => End::Readable,
                     _ => End::Writable,
