@@ -134,6 +134,7 @@ pub trait Guest {
 /// The browser layer ([`crate::web::enter`]) implements it: a trap is recorded on the instance
 /// and thrown to unwind the guest, so on a trap this function does not return.
 #[cfg(target_arch = "wasm32")]
+#[inline(always)]
 pub fn enter<R: Default>(
     f: impl FnOnce(&mut Cx<'_>, &mut dyn core::any::Any) -> Result<R, Trap>,
 ) -> R {

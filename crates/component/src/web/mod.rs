@@ -142,10 +142,11 @@ fn pop_current() {
 }
 
 /// The current instance, for the duration of a host function the guest called.
+#[inline]
 fn current() -> &'static State {
     let top = TOP.with(Cell::get);
     if top.is_null() {
-        wasm_bindgen::throw_str("a host function was called outside of any component instance");
+        outside();
     }
     // SAFETY: `TOP` is the last `Rc` in `CURRENT`, which keeps the state alive until
     // `pop_current`; that runs only after the call into the guest returned, so never while a
@@ -154,37 +155,48 @@ fn current() -> &'static State {
     unsafe { &*top }
 }
 
+#[cold]
+fn outside() -> ! {
+    wasm_bindgen::throw_str("a host function was called outside of any component instance")
+}
+
 /// Runs `f` on the current instance (the body of every trampoline). A trap is recorded on the
 /// instance and thrown to unwind the guest; this function then does not return.
+#[inline(always)]
 pub fn enter<R: Default>(f: impl FnOnce(&mut Cx<'_>, &mut dyn Any) -> Result<R, Trap>) -> R {
     let state = current();
     let result = {
         let Ok(mut parts) = state.parts.try_borrow_mut() else {
-            raise(state, "a host function was re-entered while it ran".into());
+            cold_raise(state, "a host function was re-entered while it ran");
         };
         let Parts {
             memory,
             resources,
             host,
         } = &mut *parts;
-        match memory.as_mut() {
-            None => Err(Trap(
-                "a host function was called before the instance had a memory".into(),
-            )),
-            Some(memory) => {
-                let mut cx = Cx {
-                    memory,
-                    resources,
-                    instance: state.id,
-                };
-                f(&mut cx, host.as_mut())
-            }
-        }
+        let Some(memory) = memory.as_mut() else {
+            drop(parts);
+            cold_raise(
+                state,
+                "a host function was called before the instance had a memory",
+            );
+        };
+        let mut cx = Cx {
+            memory,
+            resources,
+            instance: state.id,
+        };
+        f(&mut cx, host.as_mut())
     };
     match result {
         Ok(r) => r,
         Err(Trap(message)) => raise(state, message),
     }
+}
+
+#[cold]
+fn cold_raise(state: &State, message: &'static str) -> ! {
+    raise(state, message.to_owned())
 }
 
 fn raise(state: &State, message: String) -> ! {
