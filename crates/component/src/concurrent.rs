@@ -460,6 +460,21 @@ impl Waitables {
         }
     }
 
+    /// Every stream and future end in the table (what an instance that goes away leaves
+    /// behind: the runtime drops them all).
+    pub fn ends(&self) -> Vec<ChannelEnd> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Some(Entry::Waitable(Waitable {
+                    what: What::End(end),
+                    ..
+                })) => Some(*end),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// `context.get i32 n`.
     pub fn context_get(&self, n: u32) -> Result<u32, Trap> {
         self.context

@@ -58,6 +58,21 @@ impl Runtime {
         instances.push((state.id, Rc::downgrade(state)));
     }
 
+    /// An instance went away: the ends it held are dropped (whoever holds the other end sees
+    /// `DROPPED`), so no channel outlives both of its holders.
+    pub(crate) fn forget(self: &Rc<Self>, state: &State) {
+        let ends = state.waitables.borrow().ends();
+        if let Ok(mut hub) = self.hub.try_borrow_mut() {
+            for e in ends {
+                hub.host_drop(e.rep, e.end);
+            }
+        }
+        self.instances
+            .borrow_mut()
+            .retain(|(i, w)| *i != state.id && w.strong_count() > 0);
+        self.schedule_if_dirty();
+    }
+
     fn instance(&self, id: u32) -> Result<Rc<State>, Trap> {
         self.instances
             .borrow()

@@ -90,6 +90,12 @@ pub(crate) struct State {
     running: RefCell<Vec<(u32, Rc<RefCell<Running>>)>>,
 }
 
+impl Drop for State {
+    fn drop(&mut self) {
+        channels::runtime().forget(self);
+    }
+}
+
 /// The memory, handle table and host of an instance (in one cell: a host function borrows
 /// them together, once per call).
 struct Parts {
