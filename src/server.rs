@@ -148,13 +148,13 @@ async fn open_session(spec: &SessionSpec) -> Result<Opened, LoadError> {
         })?;
     let text = http::text_of(&response).await;
     if !response.ok() {
-        let detail = match serde_json::from_str::<ErrorBody>(&text) {
+        let detail = match serde_json::from_slice::<ErrorBody>(text.as_bytes()) {
             Ok(b) => format!("{}: {}", b.error.code, b.error.message),
             Err(_) => format!("HTTP {}", response.status()),
         };
         return Err(unavailable(&spec.endpoint, detail));
     }
-    serde_json::from_str::<Opened>(&text)
+    serde_json::from_slice::<Opened>(text.as_bytes())
         .map_err(|e| unavailable(&spec.endpoint, format!("unexpected session answer: {e}")))
 }
 
@@ -332,7 +332,7 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
             let msg = e
                 .dyn_ref::<MessageEvent>()
                 .and_then(|m| m.data().as_string())
-                .and_then(|t| serde_json::from_str::<CodeMsg>(&t).ok());
+                .and_then(|t| serde_json::from_slice::<CodeMsg>(t.as_bytes()).ok());
             on_end(&inner, msg);
         }));
         let w = weak.clone();
@@ -342,7 +342,7 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
             let msg = e
                 .dyn_ref::<MessageEvent>()
                 .and_then(|m| m.data().as_string())
-                .and_then(|t| serde_json::from_str::<CodeMsg>(&t).ok());
+                .and_then(|t| serde_json::from_slice::<CodeMsg>(t.as_bytes()).ok());
             match msg {
                 Some(msg) => on_guest_error(&inner, msg),
                 None => on_connection_error(&inner),
@@ -357,7 +357,7 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
 }
 
 fn on_frame(inner: &Rc<RefCell<Inner>>, text: &str, arrived: f64) {
-    let msg = match serde_json::from_str::<FrameMsg>(text) {
+    let msg = match serde_json::from_slice::<FrameMsg>(text.as_bytes()) {
         Ok(m) => m,
         Err(e) => {
             js::console_error(&format!("wasi-gfx-loader: bad frame event: {e}"));
