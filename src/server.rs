@@ -17,7 +17,7 @@ use std::rc::{Rc, Weak};
 use base64::Engine as _;
 use gloo_events::EventListener;
 use js_sys::{Array, Function, Promise, Uint8Array};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, BlobPropertyBag, EventSource, HtmlCanvasElement, ImageBitmap, MessageEvent};
@@ -128,15 +128,29 @@ fn join(endpoint: &str, path: &str) -> String {
     }
 }
 
+/// `POST /v1/sessions` body. The fields are in alphabetical order: the bytes are those
+/// `serde_json::json!` wrote before (its map sorts keys), without building a `Value`.
+#[derive(Serialize)]
+struct SessionRequest<'a> {
+    digest: &'a str,
+    format: &'a str,
+    height: u32,
+    width: u32,
+}
+
+fn session_request(spec: &SessionSpec) -> String {
+    serde_json::to_string(&SessionRequest {
+        digest: &spec.digest,
+        format: spec.format,
+        height: spec.height,
+        width: spec.width,
+    })
+    .unwrap_or_default()
+}
+
 /// Opens a session; errors name the server's code and message.
 async fn open_session(spec: &SessionSpec) -> Result<Opened, LoadError> {
-    let body = serde_json::json!({
-        "digest": spec.digest,
-        "width": spec.width,
-        "height": spec.height,
-        "format": spec.format,
-    })
-    .to_string();
+    let body = session_request(spec);
     let url = format!("{}/v1/sessions", spec.endpoint);
     let response = http::request("POST", &url, Some(&body))
         .await
@@ -657,4 +671,28 @@ async fn reconnect(inner: &Rc<RefCell<Inner>>) {
         new_session,
     });
     connect(inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_request_is_the_json_it_always_was() {
+        let spec = SessionSpec {
+            endpoint: "https://frames.example".into(),
+            digest: "sha256:ab\"c\\d\u{1}é".into(),
+            width: 640,
+            height: 480,
+            format: "webp",
+        };
+        let before = serde_json::json!({
+            "digest": spec.digest,
+            "width": spec.width,
+            "height": spec.height,
+            "format": spec.format,
+        })
+        .to_string();
+        assert_eq!(session_request(&spec), before);
+    }
 }
