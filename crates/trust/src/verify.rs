@@ -10,8 +10,6 @@
 //! furthest, so a tampered file says `signature-invalid`, not `key-unknown`.
 //! Nothing here panics or allocates without bound on any input.
 
-use std::collections::BTreeSet;
-
 use time::OffsetDateTime;
 
 use crate::container::Container;
@@ -248,7 +246,9 @@ pub fn verify_section(
         }
     }
 
-    let distinct: BTreeSet<KeyId> = passing.iter().map(|a| a.key_id).collect();
+    let mut distinct: Vec<KeyId> = passing.iter().map(|a| a.key_id).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
     // Highest claimed level wins; the first signature wins ties.
     let best = passing
         .iter()
