@@ -10,7 +10,7 @@ use core::str::FromStr;
 
 use base64::Engine as _;
 use p256::ecdsa::{signature::Signer as _, signature::Verifier as _, Signature, VerifyingKey};
-use p256::pkcs8::{DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 use crate::digest::{parse_hex32, Digest};
 
@@ -97,6 +97,42 @@ pub struct Jwk {
     pub key_ops: Option<Vec<String>>,
 }
 
+/// The DER AlgorithmIdentifier of a P-256 key: `SEQUENCE { OID id-ecPublicKey, OID prime256v1 }`.
+const SPKI_ALGORITHM: [u8; 21] = [
+    0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+    0xce, 0x3d, 0x03, 0x01, 0x07,
+];
+/// Bytes of the DER SubjectPublicKeyInfo of an uncompressed P-256 point.
+const SPKI_UNCOMPRESSED_LEN: usize = 2 + SPKI_ALGORITHM.len() + 3 + 65;
+/// Any other DER (the RustCrypto decoder named the ASN.1 problem; this says what is expected).
+const NOT_P256_SPKI: &str =
+    "not a DER SubjectPublicKeyInfo of a P-256 key (id-ecPublicKey, prime256v1)";
+/// The point is not on the curve (the RustCrypto decoder's words).
+const BAD_POINT: &str = "ASN.1 error: malformed ASN.1 DER value for BIT STRING";
+
+/// The SEC1 point of a DER SubjectPublicKeyInfo of a P-256 key.
+///
+/// DER leaves a P-256 key one encoding: `SEQUENCE { SPKI_ALGORITHM, BIT STRING { 0 unused bits,
+/// point } }`, with short-form lengths (a valid point is at most 65 bytes), nothing after it. So
+/// this accepts exactly what p256's `DecodePublicKey` accepted, without linking a DER decoder
+/// into the browser loader; `tests/spki.rs` checks the two against each other.
+fn spki_point(der: &[u8]) -> Option<&[u8]> {
+    let ([0x30, len], rest) = der.split_first_chunk::<2>()? else {
+        return None;
+    };
+    if *len >= 0x80 || rest.len() != usize::from(*len) {
+        return None;
+    }
+    let rest = rest.strip_prefix(&SPKI_ALGORITHM)?;
+    let ([0x03, len, 0x00], point) = rest.split_first_chunk::<3>()? else {
+        return None;
+    };
+    if *len >= 0x80 || point.len() + 1 != usize::from(*len) {
+        return None;
+    }
+    Some(point)
+}
+
 /// An ECDSA P-256 public key and its id.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey {
@@ -113,26 +149,37 @@ impl fmt::Debug for PublicKey {
 
 impl PublicKey {
     fn from_verifying_key(key: VerifyingKey) -> Result<Self, KeyError> {
-        let der = key
-            .to_public_key_der()
-            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
-        let spki_der = der.as_bytes().to_vec();
+        // What `to_public_key_der` writes: the fixed header, then the uncompressed point.
+        let point = key.to_sec1_point(false);
+        let mut spki_der = Vec::with_capacity(SPKI_UNCOMPRESSED_LEN);
+        spki_der.extend_from_slice(&[0x30, (SPKI_UNCOMPRESSED_LEN - 2) as u8]);
+        spki_der.extend_from_slice(&SPKI_ALGORITHM);
+        spki_der.extend_from_slice(&[0x03, 0x42, 0x00]);
+        spki_der.extend_from_slice(point.as_bytes());
         let id = KeyId(Digest::of(&spki_der).0);
         Ok(PublicKey { key, spki_der, id })
     }
 
     /// Parses a DER SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
-        let key = VerifyingKey::from_public_key_der(der)
-            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
+        let point = spki_point(der).ok_or_else(|| KeyError::BadPublicKey(NOT_P256_SPKI.into()))?;
+        let key = VerifyingKey::from_sec1_bytes(point)
+            .map_err(|_| KeyError::BadPublicKey(BAD_POINT.into()))?;
         Self::from_verifying_key(key)
     }
 
     /// Parses a PEM `PUBLIC KEY` (SPKI), as openssl writes it.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = VerifyingKey::from_public_key_pem(pem.trim())
-            .map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
-        Self::from_verifying_key(key)
+        // RFC 7468 as the RustCrypto decoder read it (the same crate), with its messages.
+        let pem_error =
+            |e: pem_rfc7468::Error| KeyError::BadPublicKey(format!("ASN.1 error: PEM error: {e}"));
+        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(pem_error)?;
+        if label != "PUBLIC KEY" {
+            return Err(pem_error(pem_rfc7468::Error::UnexpectedTypeLabel {
+                expected: "PUBLIC KEY",
+            }));
+        }
+        Self::from_spki_der(&der)
     }
 
     /// Parses an EC P-256 JWK.
