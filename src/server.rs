@@ -452,7 +452,7 @@ fn median(values: &VecDeque<f64>) -> Option<f64> {
         return None;
     }
     let mut v: Vec<f64> = values.iter().copied().collect();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     Some(v[v.len() / 2])
 }
 

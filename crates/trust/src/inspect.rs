@@ -86,7 +86,7 @@ impl ComponentFacts {
             .iter()
             .map(|i| capability_of(&i.name))
             .collect();
-        caps.sort();
+        caps.sort_unstable();
         caps.dedup();
         caps
     }
