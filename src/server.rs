@@ -447,13 +447,17 @@ async fn decode(msg: &FrameMsg) -> Result<ImageBitmap, String> {
         .map_err(|_| "createImageBitmap did not return an ImageBitmap".to_owned())
 }
 
+/// The value at index `len / 2` of `values` sorted by `f64::total_cmp`: the one with at most
+/// `len / 2` values below it and more than `len / 2` at or below it (values equal under
+/// `total_cmp` are the same bits). Quadratic over the at most 60 latencies, and no sort code in
+/// the wasm.
 fn median(values: &VecDeque<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v: Vec<f64> = values.iter().copied().collect();
-    v.sort_unstable_by(f64::total_cmp);
-    Some(v[v.len() / 2])
+    let k = values.len() / 2;
+    values.iter().copied().find(|x| {
+        let below = values.iter().filter(|y| y.total_cmp(x).is_lt()).count();
+        let at_or_below = values.iter().filter(|y| y.total_cmp(x).is_le()).count();
+        below <= k && k < at_or_below
+    })
 }
 
 fn record_frame(inner: &Rc<RefCell<Inner>>, _index: u64, arrived: f64) {
@@ -676,6 +680,42 @@ async fn reconnect(inner: &Rc<RefCell<Inner>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_is_the_middle_of_the_sorted_values() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pool = [
+            0.0,
+            -0.0,
+            1.5,
+            -3.0,
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            16.7,
+            1e-300,
+        ];
+        for len in 0..=61 {
+            for _ in 0..20 {
+                let values: VecDeque<f64> = (0..len)
+                    .map(|_| match next() % 3 {
+                        0 => pool[(next() % pool.len() as u64) as usize],
+                        _ => (next() % 1000) as f64 / 8.0,
+                    })
+                    .collect();
+                let mut sorted: Vec<f64> = values.iter().copied().collect();
+                sorted.sort_by(f64::total_cmp);
+                let want = sorted.get(len / 2).map(|v| v.to_bits());
+                assert_eq!(median(&values).map(f64::to_bits), want, "{values:?}");
+            }
+        }
+    }
 
     #[test]
     fn the_session_request_is_the_json_it_always_was() {
