@@ -81,12 +81,12 @@ pub struct ComponentFacts {
 impl ComponentFacts {
     /// The capabilities the imports require (see [`capability_of`]).
     pub fn required_capabilities(&self) -> Vec<String> {
-        let mut caps: Vec<String> = self
-            .imports
-            .iter()
-            .map(|i| capability_of(&i.name))
-            .collect();
-        caps.sort_unstable();
+        let mut caps = crate::sorted(
+            self.imports
+                .iter()
+                .map(|i| capability_of(&i.name))
+                .collect(),
+        );
         caps.dedup();
         caps
     }

@@ -290,7 +290,7 @@ impl Keyring {
                 .map_err(|source| KeyringError::BadRevoked { index, source })?;
             revoked.push(id);
         }
-        revoked.sort_unstable();
+        let mut revoked = crate::sorted(revoked);
         revoked.dedup();
         Ok(Keyring {
             sequence: doc.sequence,

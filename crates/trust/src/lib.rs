@@ -48,3 +48,30 @@ pub use level::TrustLevel;
 pub use policy::Policy;
 pub use statement::Claims;
 pub use verify::{verify, Reason, Verdict};
+
+/// `v` in ascending order, by heapsort (`BinaryHeap::into_sorted_vec`): O(n log n) at worst, and
+/// far less code in the browser loader than `sort_unstable`. For types whose equal values are
+/// indistinguishable (key ids, strings) the result is exactly the sorted slice's.
+pub(crate) fn sorted<T: Ord>(v: Vec<T>) -> Vec<T> {
+    std::collections::BinaryHeap::from(v).into_sorted_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sorted_is_the_sorted_slice(
+            ids in prop::collection::vec(any::<[u8; 3]>(), 0..300),
+            names in prop::collection::vec("[a-c]{0,3}", 0..100),
+        ) {
+            let mut want = ids.clone();
+            want.sort();
+            prop_assert_eq!(super::sorted(ids), want);
+            let mut want = names.clone();
+            want.sort();
+            prop_assert_eq!(super::sorted(names), want);
+        }
+    }
+}

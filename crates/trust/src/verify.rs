@@ -246,8 +246,7 @@ pub fn verify_section(
         }
     }
 
-    let mut distinct: Vec<KeyId> = passing.iter().map(|a| a.key_id).collect();
-    distinct.sort_unstable();
+    let mut distinct = crate::sorted(passing.iter().map(|a| a.key_id).collect());
     distinct.dedup();
     // Highest claimed level wins; the first signature wins ties.
     let best = passing
