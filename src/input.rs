@@ -155,9 +155,22 @@ fn position(canvas: &HtmlCanvasElement, size: (u32, u32), e: &MouseEvent) -> (f6
         canvas.client_width().max(1) as f64,
         canvas.client_height().max(1) as f64,
     );
-    let x = (e.offset_x() as f64 * size.0 as f64 / cw).clamp(0.0, size.0 as f64);
-    let y = (e.offset_y() as f64 * size.1 as f64 / ch).clamp(0.0, size.1 as f64);
+    let x = within(e.offset_x() as f64 * size.0 as f64 / cw, size.0 as f64);
+    let y = within(e.offset_y() as f64 * size.1 as f64 / ch, size.1 as f64);
     (x, y)
+}
+
+/// `v.clamp(0.0, max)` for a `max` that is never below 0 or NaN (a frame size), without
+/// `f64::clamp`'s panic path: its message formats both bounds with `f64`'s `Debug`, which is all
+/// that linked that formatter into the wasm.
+fn within(v: f64, max: f64) -> f64 {
+    if v < 0.0 {
+        0.0
+    } else if v > max {
+        max
+    } else {
+        v
+    }
 }
 
 fn key_event(e: &KeyboardEvent, down: bool) -> InputEvent {
@@ -278,6 +291,35 @@ impl InputForwarder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_is_clamp_to_the_frame() {
+        let values = [
+            -1e300,
+            -5.5,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-310,
+            0.5,
+            639.999,
+            640.0,
+            640.5,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for max in [0.0, 1.0, 640.0, 4096.0] {
+            for v in values {
+                assert_eq!(
+                    within(v, max).to_bits(),
+                    v.clamp(0.0, max).to_bits(),
+                    "{v} {max}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn consecutive_pointer_moves_collapse_to_the_newest() {
