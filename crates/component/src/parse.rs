@@ -10,8 +10,6 @@
 //! instance types recursively, and the inspect walk refuses nesting past its limit without
 //! recursion.
 
-use std::collections::BTreeMap;
-
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentDefinedType,
     ComponentExternalKind, ComponentType, ComponentTypeRef, Encoding, ExternalKind, Parser,
@@ -56,8 +54,8 @@ impl Plan {
             types: Vec::new(),
             funcs: Vec::new(),
             instances: Vec::new(),
-            resource_ids: BTreeMap::new(),
-            payload_ids: BTreeMap::new(),
+            resource_ids: TypeMemo::default(),
+            payload_ids: TypeMemo::default(),
             shims: Vec::new(),
         };
         walk.run(bytes)?;
@@ -106,9 +104,9 @@ struct Walk<'a> {
     funcs: Vec<Func>,
     instances: Vec<Instance>,
     /// Component type index → `Plan::resources` index, so each resource is listed once.
-    resource_ids: BTreeMap<u32, u32>,
+    resource_ids: TypeMemo,
     /// Component type index → `Plan::payload_types` index.
-    payload_ids: BTreeMap<u32, u32>,
+    payload_ids: TypeMemo,
     /// The component index space: nested components, each an export shim.
     shims: Vec<Shim>,
 }
@@ -129,6 +127,29 @@ struct Shim {
 }
 
 const SHIM_ONLY: &str = "nested components other than wit-component's export shims";
+
+/// A memo from component type index to an id, indexed like `Walk::types` (an index is stored only
+/// once it resolved there, so it stays as long as the type space): the same answers as a map, with
+/// far less code in the browser wasm than a `BTreeMap`.
+#[derive(Default)]
+struct TypeMemo(Vec<Option<u32>>);
+
+impl TypeMemo {
+    fn get(&self, type_index: u32) -> Option<u32> {
+        let i = usize::try_from(type_index).ok()?;
+        self.0.get(i).copied().flatten()
+    }
+
+    fn insert(&mut self, type_index: u32, id: u32) {
+        let Ok(i) = usize::try_from(type_index) else {
+            return;
+        };
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some(id);
+    }
+}
 
 fn get<'s, T>(space: &'s [T], index: u32, what: &str, offset: usize) -> Result<&'s T, PlanError> {
     usize::try_from(index)
@@ -665,7 +686,7 @@ impl Walk<'_> {
     }
 
     fn resource(&mut self, type_index: u32, offset: usize) -> Result<u32, PlanError> {
-        if let Some(&id) = self.resource_ids.get(&type_index) {
+        if let Some(id) = self.resource_ids.get(type_index) {
             return Ok(id);
         }
         let id = match get(&self.types, type_index, "type", offset)? {
@@ -689,7 +710,7 @@ impl Walk<'_> {
     }
 
     fn payload(&mut self, type_index: u32, stream: bool, offset: usize) -> Result<u32, PlanError> {
-        if let Some(&id) = self.payload_ids.get(&type_index) {
+        if let Some(id) = self.payload_ids.get(type_index) {
             return Ok(id);
         }
         let what = if stream { "stream" } else { "future" };
