@@ -421,10 +421,7 @@ impl Waitables {
                     End::Readable => "readable",
                     End::Writable => "writable",
                 },
-                match kind {
-                    Kind::Stream => "stream",
-                    Kind::Future => "future",
-                }
+                kind.name()
             ))),
         }
     }

@@ -155,6 +155,16 @@ pub enum Kind {
     Future,
 }
 
+impl Kind {
+    /// `"stream"` or `"future"`, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Stream => "stream",
+            Kind::Future => "future",
+        }
+    }
+}
+
 /// One end of a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum End {

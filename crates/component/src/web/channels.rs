@@ -349,7 +349,7 @@ pub(crate) fn copy(
             return Err(Trap(format!(
                 "a {} on handle {handle} after its {} ended",
                 what(end),
-                noun(kind)
+                kind.name()
             )));
         }
         e.rep
@@ -470,12 +470,5 @@ fn what(end: End) -> &'static str {
     match end {
         End::Readable => "read",
         End::Writable => "write",
-    }
-}
-
-fn noun(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Stream => "stream",
-        Kind::Future => "future",
     }
 }
