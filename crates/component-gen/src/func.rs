@@ -1164,7 +1164,8 @@ pub(crate) fn import_async(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, Stri
         bail!("`{core}`: wit-bindgen-core emitted no interface call");
     }
 
-    let cx = if uses_ident(&body, "cx") { "cx" } else { "_cx" };
+    let lends = f.func.params.iter().any(|p| g.has_borrow(&p.ty, false));
+    let cx = if uses_ident(&body, "cx") || lends { "cx" } else { "_cx" };
     // The results, lowered at the return pointer once the host's future finishes.
     let value = if g.opts.trappable {
         "let value = value?;\n"
@@ -1202,6 +1203,10 @@ pub(crate) fn import_async(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, Stri
     body.push_str(&format!(
         "Ok({p}::Pending::new(async move {{\n{awaited}\nlet lower: {p}::Lower = Box::new({lower});\nlower\n}}))\n"
     ));
+    if lends {
+        // Borrowed arguments stay lent until the subtask resolves.
+        body = format!("{p}::lending(cx, |cx| {{\n{body}}})\n");
+    }
 
     let (module, host_ty, accessor) = match f.iface {
         Some(i) => {

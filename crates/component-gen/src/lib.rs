@@ -26,8 +26,10 @@
 //! guest's table and the host (`abi::stream_lift` / `stream_lower`, …), and each element type
 //! gets an `ElementCodec` static (`CODEC_<n>`) over a generated lift and lower of one element.
 //!
-//! Refused with an error naming them: `error-context`, `borrow` parameters of async functions,
-//! `map` and fixed-length lists.
+//! A `borrow` argument of an imported `async func` stays lent until the call's subtask
+//! resolves or is cancelled (`abi::lending`).
+//!
+//! Refused with an error naming them: `error-context`, `map` and fixed-length lists.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -496,11 +498,6 @@ impl<'a> Gen<'a> {
         }
         if let Some(r) = &f.func.result {
             self.check_supported(r, &format!("the result of {what}"))?;
-        }
-        if f.func.kind.is_async() && f.func.params.iter().any(|p| self.has_borrow(&p.ty, false)) {
-            // A borrow lent to an async call lasts until its subtask resolves (or its task
-            // returns): not implemented yet.
-            bail!("{what}: `borrow` parameters of async functions are not supported yet");
         }
         Ok(())
     }

@@ -14,8 +14,8 @@ use gfx_component_gen::{generate, Options};
 ///
 /// `async func`s get `[async-lower]` trampolines (imports) and callback-form callers (exports).
 /// `stream<T>`/`future<T>` values are the runtime's reader handles, with one element codec per
-/// type. Refused (with an error naming the function or type): error-context, borrow parameters
-/// of async functions, map and fixed-length lists.
+/// type. Refused (with an error naming the function or type): error-context, map and
+/// fixed-length lists.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {

@@ -22,7 +22,8 @@ use bindings::host_calls::{self, Pair};
 use bindings::*;
 use gfx_component::abi::testing::VecMemory;
 use gfx_component::abi::{
-    AsyncCall, AsyncGuest, Cx, Flat, LiftResult, LowerArgs, Pending, ResourceTables, Trap,
+    AsyncCall, AsyncGuest, Borrow, Cx, Flat, LiftResult, LowerArgs, Pending, Resource,
+    ResourceTables, Trap,
 };
 use wit_parser::abi::AbiVariant;
 use wit_parser::{Resolve, SizeAlign, Type, WorldItem};
@@ -108,6 +109,21 @@ impl host_calls::Host for Host {
     }
     fn count(&mut self) -> u32 {
         self.calls.len() as u32
+    }
+    fn timer_new(&mut self) -> Resource<host_calls::Timer> {
+        self.calls.push("timer()".into());
+        Resource::new(7)
+    }
+    fn timer_wait(
+        &mut self,
+        timer: Borrow<host_calls::Timer>,
+        ms: u32,
+    ) -> Pin<Box<dyn Future<Output = u32>>> {
+        self.calls.push(format!("timer{}.wait({ms})", timer.rep()));
+        self.later(ms * 2)
+    }
+    fn timer_drop(&mut self, r: Resource<host_calls::Timer>) {
+        self.calls.push(format!("drop timer{}", r.rep()));
     }
 }
 
@@ -343,6 +359,40 @@ fn dropping_a_pending_call_drops_the_host_future() {
     assert!(!host.dropped.get());
     drop(p);
     assert!(host.dropped.get());
+}
+
+/// A `borrow` argument of an async import is lent until the call completes: the guest cannot
+/// drop the handle while the call runs, and can once it finished (or was cancelled).
+#[test]
+fn an_async_calls_borrow_stays_lent_until_it_completes() {
+    let (mut inst, mut host) = (Inst::new(), Host::default());
+    let timer = host_calls_timer_new(&mut inst.cx(), &mut host).expect("constructor");
+    let retptr = inst.mem.alloc(4, &[0; 4]);
+    let mut p = host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 21, retptr as i32)
+        .expect("call");
+    let e = host_calls_timer_drop(&mut inst.cx(), &mut host, timer).expect_err("lent");
+    assert!(e.0.contains("lent out"), "{e}");
+    drive(&mut p);
+    p.complete(&mut inst.cx()).expect("complete");
+    assert_eq!(inst.u32_at(retptr), 42);
+    host_calls_timer_drop(&mut inst.cx(), &mut host, timer).expect("no longer lent");
+    assert_eq!(host.calls, ["timer()", "timer7.wait(21)", "drop timer7"]);
+
+    // Cancelled: the runtime takes the lends from the dropped call and ends them.
+    let timer = host_calls_timer_new(&mut inst.cx(), &mut host).expect("constructor");
+    let mut p = host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 1, retptr as i32)
+        .expect("call");
+    let lends = p.take_lends();
+    assert_eq!(lends, [timer as u32]);
+    drop(p);
+    inst.tables.unlend(&lends);
+    host_calls_timer_drop(&mut inst.cx(), &mut host, timer).expect("cancelled: not lent");
+
+    // A call that traps while lifting lends nothing.
+    let e = host_calls_timer_wait(&mut inst.cx(), &mut host, 99, 1, retptr as i32)
+        .expect_err("unknown handle");
+    assert!(e.0.contains("99"), "{e}");
+    assert_eq!(inst.tables.lend_mark(), 0);
 }
 
 #[test]

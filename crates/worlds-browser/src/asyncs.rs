@@ -56,6 +56,17 @@ impl host_calls::Host for Calls {
     fn count(&mut self) -> u32 {
         0
     }
+    fn timer_new(&mut self) -> gfx_component::abi::Resource<host_calls::Timer> {
+        gfx_component::abi::Resource::new(1)
+    }
+    fn timer_wait(
+        &mut self,
+        _: gfx_component::abi::Borrow<host_calls::Timer>,
+        ms: u32,
+    ) -> Pin<Box<dyn Future<Output = u32>>> {
+        later(ms)
+    }
+    fn timer_drop(&mut self, _: gfx_component::abi::Resource<host_calls::Timer>) {}
 }
 
 /// The host object the trampolines find (a `Box<dyn AsyncsHost>`).

@@ -10,6 +10,15 @@ pub mod host_calls {
         /// `s`.
         pub s: String,
     }
+    /// A host resource with an async method: its `self` (a `borrow`) stays lent until the call
+    /// resolves, so the guest cannot drop the handle meanwhile.
+    pub enum Timer {}
+    impl ::gfx_component::abi::ResourceKind for Timer {
+        const TYPE: ::gfx_component::abi::ResourceType = ::gfx_component::abi::ResourceType(
+            0,
+        );
+        const NAME: &'static str = "timer";
+    }
     /// What the host implements of `gfx-test:edge/host-calls@0.1.0`.
     pub trait Host {
         /// One flat parameter, a result in one flat value (still written at the return pointer).
@@ -59,6 +68,18 @@ pub mod host_calls {
         ) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = bool>>>;
         /// A synchronous function next to the async ones.
         fn count(&mut self) -> u32;
+        /// `[constructor]timer`.
+        fn timer_new(&mut self) -> ::gfx_component::abi::Resource<Timer>;
+        /// `[method]timer.wait`.
+        ///
+        /// Async: the guest's call is pending until the returned future finishes; it is `'static` (clone what it needs into it); dropping it cancels the call.
+        fn timer_wait(
+            &mut self,
+            self_: ::gfx_component::abi::Borrow<Timer>,
+            ms: u32,
+        ) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = u32>>>;
+        /// The guest dropped its last handle to a `timer`.
+        fn timer_drop(&mut self, r: ::gfx_component::abi::Resource<Timer>);
     }
 }
 /// Async functions the guest implements (callback form; the host calls them).
@@ -79,7 +100,14 @@ pub trait AsyncsHost {
     ) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = ()>>>;
 }
 /// The resource types of this world, for mapping the component's resource types and built-ins.
-pub const RESOURCES: &[::gfx_component::abi::ResourceInfo] = &[];
+pub const RESOURCES: &[::gfx_component::abi::ResourceInfo] = &[
+    ::gfx_component::abi::ResourceInfo {
+        interface: "gfx-test:edge/host-calls@0.1.0",
+        name: "timer",
+        ty: ::gfx_component::abi::ResourceType(0),
+        guest_defined: false,
+    },
+];
 /// `gfx-test:edge/host-calls@0.1.0#[async-lower]echo` as the guest calls it: lifts the flat arguments now, starts the host's future; the `Pending` lowers the result at the return pointer when it finishes.
 pub fn host_calls_echo(
     _cx: &mut ::gfx_component::abi::Cx<'_>,
@@ -249,6 +277,47 @@ pub fn host_calls_count(
     let t_2 = t_1 as i32;
     Ok(t_2)
 }
+/// `gfx-test:edge/host-calls@0.1.0#[constructor]timer` as the guest calls it: lifts the flat arguments, calls the host, lowers the result.
+pub fn host_calls_timer_new(
+    cx: &mut ::gfx_component::abi::Cx<'_>,
+    host: &mut dyn host_calls::Host,
+) -> Result<i32, ::gfx_component::abi::Trap> {
+    let t_1 = host.timer_new();
+    let t_2 = ::gfx_component::abi::lower_own(cx, t_1)?;
+    Ok(t_2)
+}
+/// `gfx-test:edge/host-calls@0.1.0#[async-lower][method]timer.wait` as the guest calls it: lifts the flat arguments now, starts the host's future; the `Pending` lowers the result at the return pointer when it finishes.
+pub fn host_calls_timer_wait(
+    cx: &mut ::gfx_component::abi::Cx<'_>,
+    host: &mut dyn host_calls::Host,
+    arg0: i32,
+    arg1: i32,
+    arg2: i32,
+) -> Result<::gfx_component::abi::Pending, ::gfx_component::abi::Trap> {
+    ::gfx_component::abi::lending(
+        cx,
+        |cx| {
+            let t_1 = ::gfx_component::abi::lift_borrow::<host_calls::Timer>(cx, arg0)?;
+            let t_2 = arg1 as u32;
+            let fut = host.timer_wait(t_1, t_2);
+            let retptr = arg2;
+            Ok(
+                ::gfx_component::abi::Pending::new(async move {
+                    let value = fut.await;
+                    let lower: ::gfx_component::abi::Lower = Box::new(move |
+                        cx: &mut ::gfx_component::abi::Cx<'_>|
+                    {
+                        ::gfx_component::abi::check_range(cx, retptr, 4, 4)?;
+                        let t_1 = value as i32;
+                        ::gfx_component::abi::store_i32(cx, retptr, 0, t_1)?;
+                        Ok(())
+                    });
+                    lower
+                }),
+            )
+        },
+    )
+}
 /// `$root#[async-lower]sleep` as the guest calls it: lifts the flat arguments now, starts the host's future; the `Pending` lowers the result at the return pointer when it finishes.
 pub fn root_sleep(
     _cx: &mut ::gfx_component::abi::Cx<'_>,
@@ -267,12 +336,23 @@ pub fn root_sleep(
         }),
     )
 }
+/// `gfx-test:edge/host-calls@0.1.0#[resource-drop]timer`: removes the handle; an owning one is dropped by the host.
+pub fn host_calls_timer_drop(
+    cx: &mut ::gfx_component::abi::Cx<'_>,
+    host: &mut dyn host_calls::Host,
+    arg0: i32,
+) -> Result<(), ::gfx_component::abi::Trap> {
+    if let Some(r) = ::gfx_component::abi::drop_handle::<host_calls::Timer>(cx, arg0)? {
+        host.timer_drop(r);
+    }
+    Ok(())
+}
 /// Runs the imported function whose core name is `name` with flat arguments.
 pub fn call_import(
     cx: &mut ::gfx_component::abi::Cx<'_>,
     host: &mut dyn AsyncsHost,
     name: &str,
-    _args: &[::gfx_component::abi::Flat],
+    args: &[::gfx_component::abi::Flat],
 ) -> Result<Vec<::gfx_component::abi::Flat>, ::gfx_component::abi::Trap> {
     match name {
         "gfx-test:edge/host-calls@0.1.0#count" => {
@@ -282,6 +362,22 @@ pub fn call_import(
                     .host_calls()) ?)
                 ],
             )
+        }
+        "gfx-test:edge/host-calls@0.1.0#[constructor]timer" => {
+            Ok(
+                vec![
+                    ::gfx_component::abi::Flat::I32(host_calls_timer_new(cx, host
+                    .host_calls()) ?)
+                ],
+            )
+        }
+        "gfx-test:edge/host-calls@0.1.0#[resource-drop]timer" => {
+            host_calls_timer_drop(
+                cx,
+                host.host_calls(),
+                ::gfx_component::abi::flat_i32(args, 0)?,
+            )?;
+            Ok(Vec::new())
         }
         _ => Err(::gfx_component::abi::Trap::new("no such import")),
     }
@@ -341,6 +437,15 @@ pub fn call_import_async(
                 cx,
                 host.host_calls(),
                 ::gfx_component::abi::flat_i32(args, 0)?,
+            )
+        }
+        "gfx-test:edge/host-calls@0.1.0#[async-lower][method]timer.wait" => {
+            host_calls_timer_wait(
+                cx,
+                host.host_calls(),
+                ::gfx_component::abi::flat_i32(args, 0)?,
+                ::gfx_component::abi::flat_i32(args, 1)?,
+                ::gfx_component::abi::flat_i32(args, 2)?,
             )
         }
         "$root#[async-lower]sleep" => {
@@ -729,7 +834,35 @@ extern "C" fn __host_calls_count() -> i32 {
     ))
 }
 #[cfg(target_arch = "wasm32")]
+#[unsafe(export_name = "gfx-test:edge/host-calls@0.1.0#[constructor]timer")]
+extern "C" fn __host_calls_timer_new() -> i32 {
+    ::gfx_component::abi::enter(|cx, host| host_calls_timer_new(
+        cx,
+        host_of(host)?.host_calls(),
+    ))
+}
+#[cfg(target_arch = "wasm32")]
+#[unsafe(export_name = "gfx-test:edge/host-calls@0.1.0#[async-lower][method]timer.wait")]
+extern "C" fn __host_calls_timer_wait(arg0: i32, arg1: i32, arg2: i32) -> i32 {
+    ::gfx_component::abi::enter_async(|cx, host| host_calls_timer_wait(
+        cx,
+        host_of(host)?.host_calls(),
+        arg0,
+        arg1,
+        arg2,
+    ))
+}
+#[cfg(target_arch = "wasm32")]
 #[unsafe(export_name = "$root#[async-lower]sleep")]
 extern "C" fn __root_sleep(arg0: i32) -> i32 {
     ::gfx_component::abi::enter_async(|cx, host| root_sleep(cx, host_of(host)?, arg0))
+}
+#[cfg(target_arch = "wasm32")]
+#[unsafe(export_name = "gfx-test:edge/host-calls@0.1.0#[resource-drop]timer")]
+extern "C" fn __host_calls_timer_drop(arg0: i32) {
+    ::gfx_component::abi::enter(|cx, host| host_calls_timer_drop(
+        cx,
+        host_of(host)?.host_calls(),
+        arg0,
+    ))
 }

@@ -48,6 +48,9 @@ pub type AsyncCall<T> = Pin<Box<dyn Future<Output = Result<T, Trap>>>>;
 /// the guest's trap.
 pub struct Pending {
     state: State,
+    /// Handles the call's `borrow` arguments lent (in the calling instance's table): they stay
+    /// lent until the subtask resolves or is cancelled (see [`lending`](super::lending)).
+    lends: Vec<u32>,
 }
 
 enum State {
@@ -60,6 +63,7 @@ impl Pending {
     pub fn new(future: impl Future<Output = Lower> + 'static) -> Self {
         Pending {
             state: State::Running(Box::pin(future)),
+            lends: Vec::new(),
         }
     }
 
@@ -67,7 +71,21 @@ impl Pending {
     pub fn ready(lower: Lower) -> Self {
         Pending {
             state: State::Ready(lower),
+            lends: Vec::new(),
         }
+    }
+
+    /// The same call, holding `lends` (handles its `borrow` arguments lent) until it completes
+    /// or is dropped.
+    pub fn with_lends(mut self, lends: Vec<u32>) -> Self {
+        self.lends = lends;
+        self
+    }
+
+    /// Takes the handles this call lends, for the runtime to end them when it cancels the call
+    /// ([`ResourceTables::unlend`](super::ResourceTables::unlend)).
+    pub fn take_lends(&mut self) -> Vec<u32> {
+        core::mem::take(&mut self.lends)
     }
 
     /// Polls the host's future; `Ready` once it has finished (and on every poll after).
@@ -89,11 +107,15 @@ impl Pending {
         matches!(self.state, State::Ready(_))
     }
 
-    /// Writes the results into the guest (at the return pointer the call was given). Before
-    /// [`poll`](Pending::poll) returned `Ready` this is a trap (a runtime bug).
+    /// Writes the results into the guest (at the return pointer the call was given) and ends
+    /// the call's lends (`Subtask.deliver_resolve`). Before [`poll`](Pending::poll) returned
+    /// `Ready` this is a trap (a runtime bug).
     pub fn complete(self, cx: &mut Cx<'_>) -> Result<(), Trap> {
         match self.state {
-            State::Ready(lower) => lower(cx),
+            State::Ready(lower) => {
+                cx.resources.unlend(&self.lends);
+                lower(cx)
+            }
             State::Running(_) => Err(Trap::new(
                 "an async host call was completed before its future finished",
             )),

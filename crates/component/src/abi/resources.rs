@@ -316,6 +316,23 @@ impl ResourceTables {
         self.lent.truncate(mark);
     }
 
+    /// Takes the lends made since `mark` out of the call stack's record, still lent: an
+    /// async-lowered call keeps them until its subtask resolves ([`unlend`](Self::unlend)).
+    pub fn take_lends(&mut self, mark: usize) -> Vec<u32> {
+        let mark = mark.min(self.lent.len());
+        self.lent.split_off(mark)
+    }
+
+    /// Ends the lends of `handles` (taken with [`take_lends`](Self::take_lends)). A handle
+    /// that is gone meanwhile is skipped (it could not have been dropped while lent).
+    pub fn unlend(&mut self, handles: &[u32]) {
+        for &handle in handles {
+            if let Some(Slot::Handle(h)) = self.slots.get_mut(handle as usize) {
+                h.lends = h.lends.saturating_sub(1);
+            }
+        }
+    }
+
     /// Opens a borrow scope: a host call into one of the instance's exports begins.
     pub fn begin_borrows(&mut self) {
         self.borrows.push(0);
@@ -386,6 +403,25 @@ pub fn scoped<R>(
     let r = f(cx);
     cx.resources.release_lends(mark);
     r
+}
+
+/// Runs `f`, the start of an async-lowered call, so that the borrows it lifts stay lent until
+/// the call's subtask resolves or is cancelled: they move into the [`Pending`] it returns
+/// (released at once if it traps).
+///
+/// [`Pending`]: super::Pending
+pub fn lending(
+    cx: &mut Cx<'_>,
+    f: impl FnOnce(&mut Cx<'_>) -> Result<super::Pending, Trap>,
+) -> Result<super::Pending, Trap> {
+    let mark = cx.resources.lend_mark();
+    match f(cx) {
+        Ok(pending) => Ok(pending.with_lends(cx.resources.take_lends(mark))),
+        Err(e) => {
+            cx.resources.release_lends(mark);
+            Err(e)
+        }
+    }
 }
 
 /// Lifts an `own<T>` handle (removing it from the table).

@@ -1399,7 +1399,12 @@ fn cancel_subtask(state: &State, handle: u32) -> Result<u32, Trap> {
             let mut r = running.borrow_mut();
             (r.pending.take(), r.waker.take())
         };
-        drop(pending);
+        if let Some(mut pending) = pending {
+            let lends = pending.take_lends();
+            drop(pending);
+            // The call's borrows end with it (`Subtask.cancel` → `deliver_resolve`).
+            state.parts.borrow_mut().resources.unlend(&lends);
+        }
         if let Some(w) = waker {
             w.wake();
         }
