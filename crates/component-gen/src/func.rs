@@ -1165,7 +1165,11 @@ pub(crate) fn import_async(g: &Gen<'_>, f: &FuncRef<'_>) -> Result<(String, Stri
     }
 
     let lends = f.func.params.iter().any(|p| g.has_borrow(&p.ty, false));
-    let cx = if uses_ident(&body, "cx") || lends { "cx" } else { "_cx" };
+    let cx = if uses_ident(&body, "cx") || lends {
+        "cx"
+    } else {
+        "_cx"
+    };
     // The results, lowered at the return pointer once the host's future finishes.
     let value = if g.opts.trappable {
         "let value = value?;\n"
