@@ -61,6 +61,12 @@ pub struct Options {
     /// Emit `call_import(cx, host, name, args)`, which runs an imported function by its core
     /// name with flat arguments (for runtimes that call imports by name, and for tests).
     pub dispatch: bool,
+    /// Split each imported interface's `Host` trait: one trait per resource
+    /// (`Host<Resource>`: its constructor, methods, static functions and drop) and
+    /// `HostFunctions` for the interface's free functions; `Host` is then the sum of those, with
+    /// a blanket impl. A host of a large interface can implement each resource in its own
+    /// module (wasmtime's bindgen does the same).
+    pub resource_traits: bool,
 }
 
 impl Default for Options {
@@ -70,6 +76,7 @@ impl Default for Options {
             trappable: false,
             trampolines: true,
             dispatch: false,
+            resource_traits: false,
         }
     }
 }
@@ -491,6 +498,98 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// The `Host` of an imported interface as one trait per resource plus `HostFunctions`
+    /// ([`Options::resource_traits`]).
+    fn split_host_traits(
+        &self,
+        funcs: &[&FuncRef<'_>],
+        resources: &[TypeId],
+        m: &str,
+        key_name: &str,
+    ) -> Result<String> {
+        let p = &self.p;
+        let mut out = String::new();
+        let mut supers = Vec::new();
+        let free: Vec<_> = funcs
+            .iter()
+            .filter(|f| f.func.kind.resource().is_none())
+            .collect();
+        if !free.is_empty() {
+            writeln!(
+                out,
+                "#[doc = \" The free functions of `{key_name}` the host implements.\"]\npub trait HostFunctions {{"
+            )?;
+            for f in free {
+                out.push_str(&self.trait_method(f.func, Some(m))?);
+            }
+            writeln!(out, "}}")?;
+            supers.push("HostFunctions".to_owned());
+        }
+        for r in resources {
+            let name = self.resolve.types[*r].name.as_deref().unwrap_or_default();
+            let tr = format!("Host{}", camel(name));
+            writeln!(
+                out,
+                "#[doc = \" What the host implements of resource `{name}` of `{key_name}`.\"]\npub trait {tr} {{"
+            )?;
+            for f in funcs.iter().filter(|f| f.func.kind.resource() == Some(*r)) {
+                out.push_str(&self.trait_method(f.func, Some(m))?);
+            }
+            writeln!(
+                out,
+                "#[doc = \" The guest dropped its last handle to a `{name}`.\"]\n\
+                 fn {}_drop(&mut self, r: {p}::Resource<{}>);\n}}",
+                snake(name),
+                camel(name)
+            )?;
+            supers.push(tr);
+        }
+        let bound = supers.join(" + ");
+        writeln!(
+            out,
+            "#[doc = \" What the host implements of `{key_name}`: every trait above.\"]\n\
+             pub trait Host: {bound} {{}}\n\
+             impl<T: ?Sized + {bound}> Host for T {{}}"
+        )?;
+        Ok(out)
+    }
+
+    /// `use` lines that bring the split host traits into scope for the generated calls.
+    fn split_trait_uses(&self) -> String {
+        if !self.opts.resource_traits {
+            return String::new();
+        }
+        let mut out = String::new();
+        for (id, m, _) in &self.modules {
+            if !self.imported.contains(id) {
+                continue;
+            }
+            let iface = &self.resolve.interfaces[*id];
+            if iface
+                .functions
+                .values()
+                .any(|f| f.kind.resource().is_none())
+            {
+                let _ = writeln!(
+                    out,
+                    "#[allow(unused_imports)]\nuse self::{m}::HostFunctions as _;"
+                );
+            }
+            for t in iface.types.values() {
+                let ty = &self.resolve.types[*t];
+                if matches!(ty.kind, TypeDefKind::Resource) {
+                    let name = ty.name.as_deref().unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "#[allow(unused_imports)]\nuse self::{m}::Host{} as _;",
+                        camel(name)
+                    );
+                }
+            }
+        }
+        out
+    }
+
     fn check_func(&self, f: &FuncRef<'_>) -> Result<()> {
         let what = format!("`{}`", self.display_name(f));
         for p in &f.func.params {
@@ -637,7 +736,9 @@ impl<'a> Gen<'a> {
                     .copied()
                     .filter(|t| matches!(self.resolve.types[*t].kind, TypeDefKind::Resource))
                     .collect();
-                if !funcs.is_empty() || !resources.is_empty() {
+                if self.opts.resource_traits && (!funcs.is_empty() || !resources.is_empty()) {
+                    out.push_str(&self.split_host_traits(&funcs, &resources, m, key_name)?);
+                } else if !funcs.is_empty() || !resources.is_empty() {
                     writeln!(
                         out,
                         "#[doc = \" What the host implements of `{key_name}`.\"]"
@@ -661,6 +762,8 @@ impl<'a> Gen<'a> {
             }
             writeln!(out, "}}")?;
         }
+
+        out.push_str(&self.split_trait_uses());
 
         // The world's host object.
         let host_trait = &self.host_trait;

@@ -38,6 +38,10 @@ struct Cli {
     /// Also emit call_import(cx, host, name, args), running an import by its core name.
     #[arg(long)]
     dispatch: bool,
+    /// One host trait per resource (`Host<Resource>`) plus `HostFunctions` per interface,
+    /// instead of one `Host` trait per interface.
+    #[arg(long)]
+    resource_traits: bool,
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         trappable: cli.trappable,
         trampolines: !cli.no_trampolines,
         dispatch: cli.dispatch,
+        resource_traits: cli.resource_traits,
     };
     let code = match generate(&cli.wit, &cli.world, &opts) {
         Ok(code) => code,

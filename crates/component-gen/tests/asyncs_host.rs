@@ -368,8 +368,8 @@ fn an_async_calls_borrow_stays_lent_until_it_completes() {
     let (mut inst, mut host) = (Inst::new(), Host::default());
     let timer = host_calls_timer_new(&mut inst.cx(), &mut host).expect("constructor");
     let retptr = inst.mem.alloc(4, &[0; 4]);
-    let mut p = host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 21, retptr as i32)
-        .expect("call");
+    let mut p =
+        host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 21, retptr as i32).expect("call");
     let e = host_calls_timer_drop(&mut inst.cx(), &mut host, timer).expect_err("lent");
     assert!(e.0.contains("lent out"), "{e}");
     drive(&mut p);
@@ -380,8 +380,8 @@ fn an_async_calls_borrow_stays_lent_until_it_completes() {
 
     // Cancelled: the runtime takes the lends from the dropped call and ends them.
     let timer = host_calls_timer_new(&mut inst.cx(), &mut host).expect("constructor");
-    let mut p = host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 1, retptr as i32)
-        .expect("call");
+    let mut p =
+        host_calls_timer_wait(&mut inst.cx(), &mut host, timer, 1, retptr as i32).expect("call");
     let lends = p.take_lends();
     assert_eq!(lends, [timer as u32]);
     drop(p);

@@ -186,3 +186,35 @@ fn the_cli_writes_bindings_and_explains_itself() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("gfx-component-gen: "));
 }
+
+/// With `resource_traits`, an interface's host is one trait per resource plus
+/// `HostFunctions`, and `Host` is their sum (blanket impl), so a host may implement each
+/// resource in its own module; the generated calls still go through `dyn Host`.
+#[test]
+fn resource_traits_split_an_interfaces_host_per_resource() {
+    let code = generate(
+        &wit(
+            "split",
+            "interface i { resource r { constructor(); m: func() -> u32; s: static func(); } f: func(); }\nworld w { import i; }",
+        ),
+        "w",
+        &Options {
+            resource_traits: true,
+            ..Options::default()
+        },
+    )
+    .expect("generates");
+    for want in [
+        "pub trait HostFunctions {",
+        "pub trait HostR {",
+        "fn r_new(&mut self)",
+        "fn r_m(",
+        "fn r_s(",
+        "fn r_drop(",
+        "pub trait Host: HostFunctions + HostR {}",
+        "impl<T: ?Sized + HostFunctions + HostR> Host for T {}",
+        "use self::i::HostR as _;",
+    ] {
+        assert!(code.contains(want), "missing {want:?} in\n{code}");
+    }
+}
