@@ -67,6 +67,10 @@ pub struct Options {
     /// a blanket impl. A host of a large interface can implement each resource in its own
     /// module (wasmtime's bindgen does the same).
     pub resource_traits: bool,
+    /// Give every host trait method (not the resource drops) a default body that traps with
+    /// `Trap::unimplemented("<interface>#<function>")`, so a host implements a large interface
+    /// piece by piece and every function it leaves out fails with its name. Needs `trappable`.
+    pub unimplemented: bool,
 }
 
 impl Default for Options {
@@ -77,6 +81,7 @@ impl Default for Options {
             trampolines: true,
             dispatch: false,
             resource_traits: false,
+            unimplemented: false,
         }
     }
 }
@@ -94,6 +99,9 @@ pub fn generate(wit_path: &Path, world: &str, opts: &Options) -> Result<String> 
 
 /// Generates the host side of `world` of an already resolved package set.
 pub fn generate_world(resolve: &Resolve, world: WorldId, opts: &Options) -> Result<String> {
+    if opts.unimplemented && !opts.trappable {
+        bail!("`unimplemented` defaults trap, so they need `trappable` host methods");
+    }
     let generator = Gen::new(resolve, world, opts)?;
     let src = generator.emit()?;
     let file = syn::parse_file(&src).map_err(|e| {
@@ -520,7 +528,7 @@ impl<'a> Gen<'a> {
                 "#[doc = \" The free functions of `{key_name}` the host implements.\"]\npub trait HostFunctions {{"
             )?;
             for f in free {
-                out.push_str(&self.trait_method(f.func, Some(m))?);
+                out.push_str(&self.trait_method(f, Some(m))?);
             }
             writeln!(out, "}}")?;
             supers.push("HostFunctions".to_owned());
@@ -533,7 +541,7 @@ impl<'a> Gen<'a> {
                 "#[doc = \" What the host implements of resource `{name}` of `{key_name}`.\"]\npub trait {tr} {{"
             )?;
             for f in funcs.iter().filter(|f| f.func.kind.resource() == Some(*r)) {
-                out.push_str(&self.trait_method(f.func, Some(m))?);
+                out.push_str(&self.trait_method(f, Some(m))?);
             }
             writeln!(
                 out,
@@ -745,7 +753,7 @@ impl<'a> Gen<'a> {
                     )?;
                     writeln!(out, "pub trait Host {{")?;
                     for f in funcs {
-                        out.push_str(&self.trait_method(f.func, Some(m))?);
+                        out.push_str(&self.trait_method(f, Some(m))?);
                     }
                     for r in resources {
                         let name = self.resolve.types[r].name.as_deref().unwrap_or_default();
@@ -792,7 +800,7 @@ impl<'a> Gen<'a> {
                 )?;
             }
             for f in import_funcs.iter().filter(|f| f.iface.is_none()) {
-                out.push_str(&self.trait_method(f.func, None)?);
+                out.push_str(&self.trait_method(f, None)?);
             }
             writeln!(out, "}}")?;
         }
@@ -923,7 +931,8 @@ impl<'a> Gen<'a> {
             .collect()
     }
 
-    fn trait_method(&self, func: &Function, from: Option<&str>) -> Result<String> {
+    fn trait_method(&self, f: &FuncRef<'_>, from: Option<&str>) -> Result<String> {
+        let func = f.func;
         let mut s = docs(&func.docs, &format!("`{}`.", func.name));
         let params = func
             .params
@@ -956,9 +965,26 @@ impl<'a> Gen<'a> {
         } else {
             String::new()
         };
+        let body = if self.opts.unimplemented {
+            // A default that traps naming the function: the host overrides what it implements.
+            let trap = format!(
+                "Err({}::Trap::unimplemented({}))",
+                self.p,
+                lit(&self.display_name(f))
+            );
+            let value = if func.kind.is_async() {
+                format!("Box::pin(::core::future::ready({trap}))")
+            } else {
+                trap
+            };
+            s.push_str("#[allow(unused_variables)]\n");
+            format!(" {{ {value} }}")
+        } else {
+            ";".to_owned()
+        };
         writeln!(
             s,
-            "fn {}(&mut self, {}){ret};",
+            "fn {}(&mut self, {}){ret}{body}",
             self.method_name(func),
             params.join(", ")
         )?;

@@ -42,6 +42,9 @@ struct Cli {
     /// instead of one `Host` trait per interface.
     #[arg(long)]
     resource_traits: bool,
+    /// Default bodies for host methods that trap naming the function (needs --trappable).
+    #[arg(long)]
+    unimplemented: bool,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         trampolines: !cli.no_trampolines,
         dispatch: cli.dispatch,
         resource_traits: cli.resource_traits,
+        unimplemented: cli.unimplemented,
     };
     let code = match generate(&cli.wit, &cli.world, &opts) {
         Ok(code) => code,

@@ -218,3 +218,37 @@ fn resource_traits_split_an_interfaces_host_per_resource() {
         assert!(code.contains(want), "missing {want:?} in\n{code}");
     }
 }
+
+/// With `unimplemented`, every host method has a default that traps naming the function (an
+/// async one returns that trap as its future's output); it needs `trappable`.
+#[test]
+fn unimplemented_defaults_trap_with_the_functions_name() {
+    let file = wit(
+        "unimpl",
+        "interface i { resource r { m: async func() -> u32; } f: func(x: u32); }\nworld w { import i; }",
+    );
+    let opts = Options {
+        trappable: true,
+        unimplemented: true,
+        ..Options::default()
+    };
+    let code = generate(&file, "w", &opts).expect("generates");
+    for want in [
+        "Err(::gfx_component::abi::Trap::unimplemented(\"t:t/i@0.1.0#f\"))",
+        "::core::future::ready(",
+        "::gfx_component::abi::Trap::unimplemented(\"t:t/i@0.1.0#[method]r.m\")",
+        "fn r_drop(&mut self, r: ::gfx_component::abi::Resource<R>);",
+    ] {
+        assert!(code.contains(want), "missing {want:?} in\n{code}");
+    }
+    let e = generate(
+        &file,
+        "w",
+        &Options {
+            trappable: false,
+            ..opts
+        },
+    )
+    .expect_err("needs trappable");
+    assert!(format!("{e}").contains("trappable"), "{e}");
+}

@@ -51,6 +51,13 @@ impl Trap {
     pub fn new(message: &'static str) -> Self {
         Trap(message.to_owned())
     }
+
+    /// The trap of a host function the host does not implement, naming it
+    /// (`<interface>#<function>`).
+    #[cold]
+    pub fn unimplemented(function: &'static str) -> Self {
+        Trap(format!("{function} is not implemented by this host"))
+    }
 }
 
 /// The guest's linear memory and its `cabi_realloc`.
