@@ -236,7 +236,7 @@ fn unimplemented_defaults_trap_with_the_functions_name() {
     for want in [
         "Err(::gfx_component::abi::Trap::unimplemented(\"t:t/i@0.1.0#f\"))",
         "::core::future::ready(",
-        "::gfx_component::abi::Trap::unimplemented(\"t:t/i@0.1.0#[method]r.m\")",
+        "\"t:t/i@0.1.0#[method]r.m\"",
         "fn r_drop(&mut self, r: ::gfx_component::abi::Resource<R>);",
     ] {
         assert!(code.contains(want), "missing {want:?} in\n{code}");
