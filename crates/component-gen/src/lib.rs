@@ -44,6 +44,7 @@ use wit_parser::{
 };
 
 mod func;
+mod js;
 mod names;
 
 use names::{camel, case, docs, lit, shouty, snake};
@@ -71,6 +72,14 @@ pub struct Options {
     /// `Trap::unimplemented("<interface>#<function>")`, so a host implements a large interface
     /// piece by piece and every function it leaves out fails with its name. Needs `trappable`.
     pub unimplemented: bool,
+    /// Emit a wasm32 `ToJs` impl (`js_runtime`) for each record, variant, enum and flags type:
+    /// the JavaScript value a Web API takes for it (see the `js` module).
+    pub to_js: bool,
+    /// The path of gfx-component's `web::js` module as the including crate sees it.
+    pub js_runtime: String,
+    /// JavaScript spellings of WIT field or case names that the naming rule does not produce
+    /// (`("d2", "2d")`).
+    pub js_names: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -82,6 +91,9 @@ impl Default for Options {
             dispatch: false,
             resource_traits: false,
             unimplemented: false,
+            to_js: false,
+            js_runtime: "::gfx_component::web::js".to_owned(),
+            js_names: Vec::new(),
         }
     }
 }
@@ -1113,6 +1125,17 @@ impl<'a> Gen<'a> {
                 s.push_str(&d);
                 writeln!(s, "pub type {name} = {ty};")?;
             }
+        }
+        if self.opts.to_js
+            && matches!(
+                def.kind,
+                TypeDefKind::Record(_)
+                    | TypeDefKind::Variant(_)
+                    | TypeDefKind::Enum(_)
+                    | TypeDefKind::Flags(_)
+            )
+        {
+            s.push_str(&self.to_js_impl(id, &name)?);
         }
         Ok(s)
     }

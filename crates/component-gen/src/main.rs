@@ -45,6 +45,9 @@ struct Cli {
     /// Default bodies for host methods that trap naming the function (needs --trappable).
     #[arg(long)]
     unimplemented: bool,
+    /// Emit wasm32 ToJs impls (records → objects, enums → strings, …) for the world's types.
+    #[arg(long)]
+    to_js: bool,
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,8 @@ fn main() -> ExitCode {
         dispatch: cli.dispatch,
         resource_traits: cli.resource_traits,
         unimplemented: cli.unimplemented,
+        to_js: cli.to_js,
+        ..Options::default()
     };
     let code = match generate(&cli.wit, &cli.world, &opts) {
         Ok(code) => code,

@@ -252,3 +252,37 @@ fn unimplemented_defaults_trap_with_the_functions_name() {
     .expect_err("needs trappable");
     assert!(format!("{e}").contains("trappable"), "{e}");
 }
+
+/// With `to_js`, records become objects with lowerCamelCase keys, enums and payload-less
+/// cases their (renamed) names, flags numbers; a type holding a stream gets no impl.
+#[test]
+fn to_js_converts_by_jco_conventions_with_renames() {
+    let code = generate(
+        &wit(
+            "to-js",
+            "interface i {\n resource r;\n enum dim { d2, cube-array }\n flags f { a, b }\n \
+             variant v { specific(borrow<r>), auto }\n \
+             record desc { view-dimension: option<dim>, usage: f, layout: v }\n \
+             record s { items: stream<u8> }\n g: func(d: desc, s: s); }\nworld w { import i; }",
+        ),
+        "w",
+        &Options {
+            to_js: true,
+            js_names: vec![("d2".into(), "2d".into())],
+            ..Options::default()
+        },
+    )
+    .expect("generates");
+    for want in [
+        "impl ::gfx_component::web::js::ToJs for Desc",
+        "\"viewDimension\"",
+        "Self::D2 => \"2d\"",
+        "Self::CubeArray => \"cube-array\"",
+        "Self::Auto => ::gfx_component::web::js::JsValue::from_str(\"auto\")",
+        "Self::Specific(v) => ::gfx_component::web::js::ToJs::to_js(v, o)",
+        "::gfx_component::web::js::JsValue::from(self.0)",
+    ] {
+        assert!(code.contains(want), "missing {want:?} in\n{code}");
+    }
+    assert!(!code.contains("ToJs for S "), "{code}");
+}

@@ -17,6 +17,7 @@
 //! `Instance::call`; the recorded message (not the exception's) is what the caller gets.
 
 mod channels;
+pub mod js;
 mod memory;
 
 use std::any::Any;
