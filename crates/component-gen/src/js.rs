@@ -6,6 +6,9 @@
 //! - an enum → its case name as a string;
 //! - a variant → its payload's value, or its case name for a case without one;
 //! - flags → the bits as a number;
+//!
+//! and a `FromJs` impl for each enum (from its name) and flags type (from a number), for what
+//! Web APIs return;
 //! - `option<T>` → `undefined` or the value, `list<T>` → an array, a handle → the host's object
 //!   for it (the runtime's `Objects`).
 //!
@@ -111,10 +114,41 @@ impl Gen<'_> {
             TypeDefKind::Flags(_) => format!("{js}::JsValue::from(self.0)\n"),
             _ => return Ok(String::new()),
         };
+        // The way back, for what Web APIs return: an enum from its name, flags from a number.
+        let from = match &def.kind {
+            TypeDefKind::Enum(e) => {
+                let mut b = "match v.as_string()?.as_str() {\n".to_owned();
+                for c in &e.cases {
+                    writeln!(
+                        b,
+                        "{} => Some(Self::{}),",
+                        lit(&self.js_name(&c.name, false)),
+                        case(&c.name)
+                    )?;
+                }
+                b.push_str("_ => None,\n}\n");
+                Some(b)
+            }
+            TypeDefKind::Flags(f) => {
+                let all = (1u64 << f.flags.len()) - 1;
+                Some(format!(
+                    "let n = v.as_f64()?;\n\
+                     (n >= 0.0 && n <= {all}.0 && n.fract() == 0.0).then(|| Self(n as u32))\n"
+                ))
+            }
+            _ => None,
+        };
+        let from = match from {
+            Some(body) => format!(
+                "#[cfg(target_arch = \"wasm32\")]\nimpl {js}::FromJs for {name} {{\n\
+                 fn from_js(v: &{js}::JsValue) -> Option<Self> {{\n{body}}}\n}}\n"
+            ),
+            None => String::new(),
+        };
         let o = if body.contains(", o)") { "o" } else { "_o" };
         Ok(format!(
             "#[cfg(target_arch = \"wasm32\")]\nimpl {js}::ToJs for {name} {{\n\
-             fn to_js(&self, {o}: &dyn {js}::Objects) -> {js}::JsValue {{\n{body}}}\n}}\n"
+             fn to_js(&self, {o}: &dyn {js}::Objects) -> {js}::JsValue {{\n{body}}}\n}}\n{from}"
         ))
     }
 }

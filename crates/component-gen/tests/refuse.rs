@@ -281,6 +281,8 @@ fn to_js_converts_by_jco_conventions_with_renames() {
         "Self::Auto => ::gfx_component::web::js::JsValue::from_str(\"auto\")",
         "Self::Specific(v) => ::gfx_component::web::js::ToJs::to_js(v, o)",
         "::gfx_component::web::js::JsValue::from(self.0)",
+        "impl ::gfx_component::web::js::FromJs for Dim",
+        "\"2d\" => Some(Self::D2)",
     ] {
         assert!(code.contains(want), "missing {want:?} in\n{code}");
     }

@@ -25,6 +25,12 @@ pub trait ToJs {
     fn to_js(&self, objects: &dyn Objects) -> JsValue;
 }
 
+/// A value read back from JavaScript (an enum from its name, flags from a number).
+pub trait FromJs: Sized {
+    /// `None` when `v` is not a value of this type.
+    fn from_js(v: &JsValue) -> Option<Self>;
+}
+
 /// A new empty plain object (`{}`).
 pub fn object() -> Object {
     Object::new()
