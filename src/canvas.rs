@@ -1,8 +1,14 @@
-//! The page's canvas as the server-frame path uses it: a 2D context that draws decoded frames
-//! scaled to the canvas, and the visible error state — the loader never leaves a canvas blank
-//! without saying why.
+//! The page's canvas as the server-frame path uses it: decoded frames drawn scaled to the
+//! canvas, and the visible error state — the loader never leaves a canvas blank without saying
+//! why.
+//!
+//! Frames go through the canvas's 2D context; a canvas that already shows WebGPU (the component
+//! ran client-side before the loader fell back, and a canvas keeps its first context kind) gets
+//! them through WebGPU instead: the loader's own device copies each frame into the canvas's
+//! current texture.
 
-use wasm_bindgen::JsCast;
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 
 use crate::error::LoadError;
@@ -10,24 +16,82 @@ use crate::error::LoadError;
 /// Background of the error state, `#301010` (tests look for it).
 pub const ERROR_BACKGROUND: &str = "#301010";
 
-/// A canvas with its 2D context.
+/// How frames reach the canvas.
+#[derive(Clone)]
+enum Paint {
+    /// `drawImage` on the 2D context.
+    TwoD(CanvasRenderingContext2d),
+    /// `copyExternalImageToTexture` into the WebGPU context's current texture.
+    Gpu { context: JsValue, queue: JsValue },
+}
+
+/// A canvas with the context frames are drawn through.
 #[derive(Clone)]
 pub struct FrameCanvas {
     canvas: HtmlCanvasElement,
-    ctx: CanvasRenderingContext2d,
+    paint: Paint,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = get(obj, name).dyn_into()?;
+    let list: js_sys::Array = args.iter().copied().collect();
+    f.apply(obj, &list)
+}
+
+async fn settle(v: JsValue) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&v)).await
+}
+
+/// The canvas's WebGPU context, configured for a device of the loader's own, ready to take
+/// copies of frames.
+async fn gpu_paint(canvas: &HtmlCanvasElement) -> Result<Paint, JsValue> {
+    let context = call(canvas, "getContext", &[&JsValue::from_str("webgpu")])?;
+    if context.is_null() {
+        return Err(JsValue::from_str(
+            "the canvas has neither a 2d nor a webgpu context",
+        ));
+    }
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    let adapter = settle(call(&gpu, "requestAdapter", &[])?).await?;
+    if adapter.is_null() {
+        return Err(JsValue::from_str(
+            "no WebGPU adapter to draw server frames with",
+        ));
+    }
+    let device = settle(call(&adapter, "requestDevice", &[])?).await?;
+    let config = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&config, &JsValue::from_str(k), v);
+    set("device", &device)?;
+    set("format", &call(&gpu, "getPreferredCanvasFormat", &[])?)?;
+    // RENDER_ATTACHMENT | COPY_DST
+    set("usage", &JsValue::from(0x12))?;
+    set("alphaMode", &JsValue::from_str("opaque"))?;
+    call(&context, "configure", &[&config])?;
+    Ok(Paint::Gpu {
+        context,
+        queue: get(&device, "queue"),
+    })
 }
 
 impl FrameCanvas {
-    /// Takes the canvas's 2D context.
-    pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, LoadError> {
-        let ctx = context_2d(canvas).ok_or_else(|| {
-            LoadError::Internal(
-                "the canvas already has a non-2D context; server frames need a fresh canvas".into(),
-            )
-        })?;
+    /// Takes the canvas's 2D context, or (on a canvas that shows WebGPU) a WebGPU device.
+    pub async fn new(canvas: &HtmlCanvasElement) -> Result<Self, LoadError> {
+        let paint = match context_2d(canvas) {
+            Some(ctx) => Paint::TwoD(ctx),
+            None => gpu_paint(canvas).await.map_err(|e| {
+                LoadError::Internal(format!(
+                    "server frames cannot be drawn on this canvas: {}",
+                    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+                ))
+            })?,
+        };
         Ok(FrameCanvas {
             canvas: canvas.clone(),
-            ctx,
+            paint,
         })
     }
 
@@ -38,16 +102,40 @@ impl FrameCanvas {
 
     /// Draws a frame over the whole canvas.
     pub fn draw(&self, frame: &ImageBitmap) {
-        let (w, h) = (self.canvas.width() as f64, self.canvas.height() as f64);
-        let _ = self
-            .ctx
-            .draw_image_with_image_bitmap_and_dw_and_dh(frame, 0.0, 0.0, w, h);
+        let (w, h) = (self.canvas.width(), self.canvas.height());
+        match &self.paint {
+            Paint::TwoD(ctx) => {
+                let _ = ctx.draw_image_with_image_bitmap_and_dw_and_dh(
+                    frame, 0.0, 0.0, w as f64, h as f64,
+                );
+            }
+            Paint::Gpu { context, queue } => {
+                let source = js_sys::Object::new();
+                let _ = Reflect::set(&source, &JsValue::from_str("source"), frame);
+                let dest = js_sys::Object::new();
+                if let Ok(texture) = call(context, "getCurrentTexture", &[]) {
+                    let _ = Reflect::set(&dest, &JsValue::from_str("texture"), &texture);
+                    let size: js_sys::Array = [frame.width().min(w), frame.height().min(h)]
+                        .iter()
+                        .map(|n| JsValue::from(*n))
+                        .collect();
+                    let _ = call(
+                        queue,
+                        "copyExternalImageToTexture",
+                        &[&source, &dest, &size],
+                    );
+                }
+            }
+        }
         clear_label(&self.canvas);
     }
 
-    /// Shows the error state.
+    /// Shows the error state (painted on a 2D canvas; on a WebGPU one, as its label).
     pub fn show_error(&self, code: &str, message: &str) {
-        paint_error(&self.canvas, &self.ctx, code, message);
+        match &self.paint {
+            Paint::TwoD(ctx) => paint_error(&self.canvas, ctx, code, message),
+            Paint::Gpu { .. } => label(&self.canvas, code, message),
+        }
     }
 }
 

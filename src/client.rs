@@ -1,25 +1,230 @@
-//! The client path: a verified, planned component handed to the in-browser component runtime
-//! (`gfx-component`) with the wasi-gfx bridge as its host.
+//! The client path: a verified, planned component run by the in-browser component runtime
+//! (`gfx-component`) with the wasi-gfx bridge (`gfx-bridge`) as its host, drawing on the page's
+//! canvas.
 //!
-//! The bridge (the host side of `wasi:webgpu` and `wasi-gfx:surface` on the page's canvas) is not
-//! in this loader yet, so the host implements nothing: the runtime compiles the component's core
-//! modules (which validates them) and stops linking at the first import, which it names. The
-//! loader then shows server frames with reason `client-runtime-unavailable`.
+//! [`start`] instantiates, calls the guest's `start` export and waits until the first frame is
+//! presented — or the guest fails first (a trap, a lost device, an uncaptured GPU error, no
+//! frame within [`FIRST_FRAME_TIMEOUT_MS`]), which the loader answers with server frames. After
+//! the first frame, a [`ClientRun`] reports a later failure through the callback given to
+//! [`ClientRun::on_failure`].
 
-use gfx_component::web::{instantiate, Instance, InstantiateError};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use gfx_bridge::{Bridge, Shared};
+use gfx_component::web::{instantiate, Instance};
 use gfx_component::{Allowlist, Plan};
+use web_sys::HtmlCanvasElement;
 
-/// The wasi-gfx bridge: the host object the generated trampolines will find (none yet).
-struct Bridge;
+use crate::js;
 
-/// Compiles and instantiates `component` (planned as `plan`) with the bridge.
-pub(crate) async fn start(plan: &Plan, component: &[u8]) -> Result<Instance, InstantiateError> {
-    instantiate(
+/// How long the first frame may take after instantiation before the loader gives up on the
+/// client path (a guest that never presents).
+pub const FIRST_FRAME_TIMEOUT_MS: u32 = 10_000;
+
+/// Why the client path failed: a handle reason and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFailure {
+    /// `trap`, `device-lost`, `gpu-error`, `first-frame-timeout`, or an instantiation code
+    /// (`component-invalid`, `guest-trap`, a refusal's code).
+    pub reason: &'static str,
+    /// What happened.
+    pub message: String,
+}
+
+/// What the run is waiting on.
+#[derive(Default)]
+struct Progress {
+    first_frame: bool,
+    /// `performance.now()` of the presents in the last second.
+    presents: std::collections::VecDeque<f64>,
+    failure: Option<ClientFailure>,
+    ended: bool,
+    waker: Option<Waker>,
+    on_failure: Option<Box<dyn Fn(&ClientFailure)>>,
+}
+
+impl Progress {
+    fn wake(&mut self) {
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+}
+
+/// A component running client-side.
+pub struct ClientRun {
+    shared: Rc<Shared>,
+    canvas: HtmlCanvasElement,
+    progress: Rc<RefCell<Progress>>,
+    /// Keeps the instance (its memory, tables, host) alive while the guest runs.
+    _instance: Rc<Instance>,
+}
+
+impl ClientRun {
+    /// The bridge's view: frames presented, failure.
+    pub fn shared(&self) -> &Rc<Shared> {
+        &self.shared
+    }
+
+    /// The canvas it draws on.
+    pub fn canvas(&self) -> &HtmlCanvasElement {
+        &self.canvas
+    }
+
+    /// Frames presented in the last second.
+    pub fn fps(&self) -> f64 {
+        let now = js::now_ms();
+        let p = self.progress.borrow();
+        p.presents.iter().filter(|t| now - **t <= 1000.0).count() as f64
+    }
+
+    /// Calls `f` once if the component fails after its first frame (also when it already has).
+    pub fn on_failure(&self, f: impl Fn(&ClientFailure) + 'static) {
+        let failed = self.progress.borrow().failure.clone();
+        match failed {
+            Some(failure) => f(&failure),
+            None => self.progress.borrow_mut().on_failure = Some(Box::new(f)),
+        }
+    }
+
+    /// Stops the component: its frame and input streams end, so its `start` returns.
+    pub fn stop(&self) {
+        self.shared.stop();
+    }
+}
+
+fn fail(progress: &Rc<RefCell<Progress>>, failure: ClientFailure) {
+    let callback = {
+        let mut p = progress.borrow_mut();
+        if p.failure.is_some() {
+            return;
+        }
+        p.failure = Some(failure.clone());
+        p.wake();
+        p.on_failure.take()
+    };
+    if let Some(f) = callback {
+        f(&failure);
+    }
+}
+
+/// Instantiates `component` (planned as `plan`) with the bridge on `canvas`, starts it and
+/// waits for its first frame.
+pub async fn start(
+    plan: &Plan,
+    component: &[u8],
+    canvas: &HtmlCanvasElement,
+) -> Result<ClientRun, ClientFailure> {
+    let bridge = Bridge::new(canvas.clone());
+    let shared = bridge.shared();
+    let instance = instantiate(
         plan,
         component,
         &Allowlist::wasi_gfx(),
-        Box::new(Bridge),
-        &[],
+        bridge.host(),
+        gfx_bridge::RESOURCES,
     )
     .await
+    .map_err(|e| ClientFailure {
+        reason: e.code(),
+        message: e.to_string(),
+    })?;
+    let instance = Rc::new(instance);
+    let progress = Rc::new(RefCell::new(Progress::default()));
+
+    {
+        let p = Rc::clone(&progress);
+        shared.on_present(move |_| {
+            let mut p = p.borrow_mut();
+            let now = js::now_ms();
+            while p.presents.front().is_some_and(|t| now - t > 1000.0) {
+                p.presents.pop_front();
+            }
+            p.presents.push_back(now);
+            if !p.first_frame {
+                p.first_frame = true;
+                p.wake();
+            }
+        });
+        let p = Rc::clone(&progress);
+        shared.on_failure(move |f| {
+            fail(
+                &p,
+                ClientFailure {
+                    reason: f.reason,
+                    message: f.message.clone(),
+                },
+            )
+        });
+    }
+    {
+        let (instance, p, shared) = (
+            Rc::clone(&instance),
+            Rc::clone(&progress),
+            Rc::clone(&shared),
+        );
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = gfx_bridge::start(&instance).await;
+            p.borrow_mut().ended = true;
+            match result {
+                Err(trap) if !shared.stopped() => fail(
+                    &p,
+                    ClientFailure {
+                        reason: "trap",
+                        message: trap.0,
+                    },
+                ),
+                _ => p.borrow_mut().wake(),
+            }
+        });
+    }
+    {
+        let p = Rc::clone(&progress);
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(FIRST_FRAME_TIMEOUT_MS).await;
+            if !p.borrow().first_frame {
+                fail(
+                    &p,
+                    ClientFailure {
+                        reason: "first-frame-timeout",
+                        message: format!(
+                            "the component presented no frame within {} s",
+                            FIRST_FRAME_TIMEOUT_MS / 1000
+                        ),
+                    },
+                );
+            }
+        });
+    }
+
+    let outcome = std::future::poll_fn(|cx| {
+        let mut p = progress.borrow_mut();
+        if let Some(f) = &p.failure {
+            return Poll::Ready(Err(f.clone()));
+        }
+        if p.first_frame {
+            return Poll::Ready(Ok(()));
+        }
+        if p.ended {
+            return Poll::Ready(Err(ClientFailure {
+                reason: "trap",
+                message: "the component's start returned before presenting a frame".into(),
+            }));
+        }
+        p.waker = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await;
+    if let Err(f) = outcome {
+        shared.stop();
+        return Err(f);
+    }
+    Ok(ClientRun {
+        shared,
+        canvas: canvas.clone(),
+        progress,
+        _instance: instance,
+    })
 }

@@ -10,6 +10,18 @@ use wasm_bindgen::prelude::*;
 
 use crate::events::{Emitter, LoaderEvent};
 use crate::server::ServerFrames;
+#[cfg(target_arch = "wasm32")]
+use crate::server::SessionSpec;
+
+#[cfg(target_arch = "wasm32")]
+use crate::client::ClientRun;
+/// The client path does not exist natively (tests of the loader's logic run natively).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct ClientRun;
+#[cfg(not(target_arch = "wasm32"))]
+impl ClientRun {
+    fn stop(&self) {}
+}
 
 /// Counters and timings, as `metrics()` returns them.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -65,7 +77,9 @@ pub type Live = Rc<RefCell<LiveState>>;
 #[wasm_bindgen]
 pub struct ComponentHandle {
     live: Live,
-    server: Option<ServerFrames>,
+    /// Server frames: from the start, or since the client path fell back.
+    server: Rc<RefCell<Option<ServerFrames>>>,
+    client: Option<ClientRun>,
     emitter: Emitter,
 }
 
@@ -74,7 +88,72 @@ impl ComponentHandle {
     pub fn server(live: Live, frames: ServerFrames, emitter: Emitter) -> Self {
         ComponentHandle {
             live,
-            server: Some(frames),
+            server: Rc::new(RefCell::new(Some(frames))),
+            client: None,
+            emitter,
+        }
+    }
+
+    /// A handle over a component running client-side. If it fails later (a trap, a lost
+    /// device, an uncaptured GPU error), the loader switches to server frames of `fallback` on
+    /// the same canvas — `mode` and `reason` change and `fallback` and `mode` events say so —
+    /// or, without a render server, shows the error state.
+    #[cfg(target_arch = "wasm32")]
+    pub fn client(
+        live: Live,
+        run: ClientRun,
+        emitter: Emitter,
+        fallback: Option<(SessionSpec, web_sys::HtmlCanvasElement)>,
+    ) -> Self {
+        let server = Rc::new(RefCell::new(None));
+        {
+            let (live, emitter, server) = (Rc::clone(&live), emitter.clone(), Rc::clone(&server));
+            let canvas = run.canvas().clone();
+            run.on_failure(move |f| {
+                if live.borrow().stopped {
+                    return;
+                }
+                {
+                    let mut l = live.borrow_mut();
+                    l.mode = "server";
+                    l.metrics.mode = "server";
+                    l.reason = f.reason.into();
+                }
+                emitter.emit(LoaderEvent::Fallback {
+                    reason: f.reason.into(),
+                    message: format!("{}; showing server frames", f.message),
+                });
+                emitter.emit(LoaderEvent::Mode {
+                    mode: "server",
+                    reason: f.reason.into(),
+                });
+                let Some((spec, canvas)) = fallback.clone() else {
+                    crate::canvas::show_error(&canvas, f.reason, &f.message);
+                    return;
+                };
+                let (live, emitter, server) =
+                    (Rc::clone(&live), emitter.clone(), Rc::clone(&server));
+                wasm_bindgen_futures::spawn_local(async move {
+                    let started = crate::js::now_ms();
+                    match ServerFrames::start(spec, &canvas, emitter.clone(), live, started, None)
+                        .await
+                    {
+                        Ok(frames) => *server.borrow_mut() = Some(frames),
+                        Err(e) => {
+                            crate::canvas::show_error(&canvas, e.code(), &e.to_string());
+                            emitter.emit(LoaderEvent::Error {
+                                code: e.code().into(),
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                });
+            });
+        }
+        ComponentHandle {
+            live,
+            server,
+            client: Some(run),
             emitter,
         }
     }
@@ -108,7 +187,13 @@ impl ComponentHandle {
 
     /// A snapshot of the metrics.
     pub fn metrics(&self) -> JsValue {
-        let m = self.live.borrow().metrics.clone();
+        #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
+        let mut m = self.live.borrow().metrics.clone();
+        #[cfg(target_arch = "wasm32")]
+        if let (Some(run), "client") = (&self.client, m.mode) {
+            m.frames = run.shared().presented();
+            m.fps = run.fps();
+        }
         m.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .unwrap_or(JsValue::NULL)
     }
@@ -116,7 +201,10 @@ impl ComponentHandle {
     /// Stops the component: no more frames, the server session is ended. Idempotent.
     pub fn stop(&self) {
         let already = std::mem::replace(&mut self.live.borrow_mut().stopped, true);
-        if let Some(s) = &self.server {
+        if let Some(c) = &self.client {
+            c.stop();
+        }
+        if let Some(s) = &*self.server.borrow() {
             s.stop();
         }
         if !already {

@@ -1,5 +1,7 @@
 //! The load pipeline, one way through: options → keyring → download (hashing as it streams when
-//! the wasm hash is used) → verify → inspect → decide → consent → show (server frames for now).
+//! the wasm hash is used) → verify → inspect → decide → consent → run in the browser (the client
+//! path) or show server frames — also when the client path fails, before or after its first
+//! frame.
 //!
 //! Every failure is a [`LoadError`]; every failure after the options are known is also an `error`
 //! event and a visible error state on the canvas.
@@ -23,10 +25,6 @@ use crate::options::{check_abort, parse_hash, KeyringSource, LoadOptions};
 use crate::server::{ServerFrames, SessionSpec};
 use crate::source::{self, Source};
 use crate::{canvas, js, keyring};
-
-/// The reason given while the in-browser runtime does not exist yet: the component may run in the
-/// browser, but is shown from the server.
-pub const CLIENT_RUNTIME_UNAVAILABLE: &str = "client-runtime-unavailable";
 
 /// Plans the component for the in-browser runtime: the allowlist of bridged interfaces and the
 /// level's memory limit.
@@ -254,6 +252,37 @@ async fn run(
     });
 
     let mut refusal = None;
+    let live = Rc::new(RefCell::new(LiveState {
+        mode: "server",
+        trust_level: decision.level.as_str(),
+        reason: decision.reason.code().into(),
+        digest: checked.digest.to_string(),
+        metrics: Metrics {
+            mode: "server",
+            download_bytes,
+            download_ms,
+            verify_ms: checked.ms,
+            hash: checked.engine.as_str(),
+            ..Metrics::default()
+        },
+        stopped: false,
+    }));
+    let spec = opts.fallback.as_ref().map(|fallback| {
+        let limits = &decision.server_limits;
+        let (width, height) = fit(
+            opts.canvas.width(),
+            opts.canvas.height(),
+            limits.max_width,
+            limits.max_height,
+        );
+        SessionSpec {
+            endpoint: fallback.endpoint.clone(),
+            digest: checked.digest.to_string(),
+            width,
+            height,
+            format: pick_format(fallback.format, &limits.formats).as_str(),
+        }
+    });
     let reason: String = match decision.route {
         Route::Reject => {
             return Err(LoadError::Rejected {
@@ -263,16 +292,12 @@ async fn run(
         }
         Route::Server => decision.reason.code().into(),
         Route::Client => {
-            let mut reason = CLIENT_RUNTIME_UNAVAILABLE;
-            let mut message =
-                "this loader does not run components in the browser yet; showing server frames"
-                    .to_owned();
+            let mut failure: Option<(&'static str, String)> = None;
             // Refuse before compiling (and before asking the user): imports outside what the
             // bridge implements, features the runtime lacks, memories over the limit.
             let planned = plan_client(checked.component(), &decision);
             if let Err(e) = &planned {
-                reason = e.code();
-                message = format!("{e}; showing server frames");
+                failure = Some((e.code(), format!("{e}; showing server frames")));
                 refusal = Some(LoadError::Refused(e.clone()));
             } else if decision.consent_required {
                 let request = consent_request(&checked, &decision).ok_or_else(|| {
@@ -284,24 +309,44 @@ async fn run(
                     remembered: answer.remembered,
                 });
                 if !answer.granted {
-                    reason = "consent-denied";
-                    message = "the user did not allow this component to run in the browser; showing server frames".into();
+                    failure = Some(("consent-denied", "the user did not allow this component to run in the browser; showing server frames".into()));
                 }
             }
             #[cfg(target_arch = "wasm32")]
-            if let (Ok(plan), CLIENT_RUNTIME_UNAVAILABLE) = (&planned, reason) {
-                // Hand it to the runtime. Without the bridge, linking stops at the first import.
-                if let Err(e) = crate::client::start(plan, checked.component()).await {
-                    // A missing host function or built-in is this loader's gap, not the
-                    // component's fault; invalid code or a trap is.
-                    if !matches!(e, gfx_component::web::InstantiateError::Refused(_)) {
-                        reason = e.code();
+            if let (Ok(plan), None) = (&planned, &failure) {
+                check_abort(signal)?;
+                match crate::client::start(plan, checked.component(), &opts.canvas).await {
+                    Ok(run) => {
+                        {
+                            let mut l = live.borrow_mut();
+                            l.mode = "client";
+                            l.metrics.mode = "client";
+                            l.metrics.time_to_first_frame_ms = Some(js::now_ms() - started);
+                        }
+                        emitter.emit(LoaderEvent::Mode {
+                            mode: "client",
+                            reason: decision.reason.code().into(),
+                        });
+                        emitter.emit(LoaderEvent::FirstFrame {
+                            ms: js::now_ms() - started,
+                        });
+                        return Ok(ComponentHandle::client(
+                            live,
+                            run,
+                            emitter.clone(),
+                            spec.map(|spec| (spec, opts.canvas.clone())),
+                        ));
                     }
-                    message = format!(
-                        "the wasi-gfx bridge is not in this loader yet ({e}); showing server frames"
-                    );
+                    Err(f) => {
+                        failure = Some((f.reason, format!("{}; showing server frames", f.message)));
+                    }
                 }
             }
+            let (reason, message) = failure.unwrap_or((
+                "client-unavailable",
+                "this build of the loader cannot run components in the browser; showing server frames"
+                    .into(),
+            ));
             emitter.emit(LoaderEvent::Fallback {
                 reason: reason.into(),
                 message,
@@ -314,23 +359,8 @@ async fn run(
         mode: "server",
         reason: reason.clone(),
     });
-
-    let live = Rc::new(RefCell::new(LiveState {
-        mode: "server",
-        trust_level: decision.level.as_str(),
-        reason,
-        digest: checked.digest.to_string(),
-        metrics: Metrics {
-            mode: "server",
-            download_bytes,
-            download_ms,
-            verify_ms: checked.ms,
-            hash: checked.engine.as_str(),
-            ..Metrics::default()
-        },
-        stopped: false,
-    }));
-    let Some(fallback) = &opts.fallback else {
+    live.borrow_mut().reason = reason;
+    let Some(spec) = spec else {
         if let Some(refused) = refusal {
             return Err(refused);
         }
@@ -338,20 +368,6 @@ async fn run(
             "server frames are needed but no render server is configured (options.fallback.endpoint)"
                 .into(),
         ));
-    };
-    let limits = &decision.server_limits;
-    let (width, height) = fit(
-        opts.canvas.width(),
-        opts.canvas.height(),
-        limits.max_width,
-        limits.max_height,
-    );
-    let spec = SessionSpec {
-        endpoint: fallback.endpoint.clone(),
-        digest: checked.digest.to_string(),
-        width,
-        height,
-        format: pick_format(fallback.format, &limits.formats).as_str(),
     };
     drop(checked);
     let frames = ServerFrames::start(

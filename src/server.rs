@@ -182,7 +182,7 @@ impl ServerFrames {
         started_at: f64,
         signal: Option<&web_sys::AbortSignal>,
     ) -> Result<ServerFrames, LoadError> {
-        let frame_canvas = FrameCanvas::new(canvas)?;
+        let frame_canvas = FrameCanvas::new(canvas).await?;
         let opened = open_session(&spec).await?;
         let input_url = Rc::new(RefCell::new(join(&spec.endpoint, &opened.input)));
         live.borrow_mut().metrics.session_id = Some(opened.id.clone());

@@ -49,9 +49,14 @@ pub fn case(s: &str) -> String {
     }
 }
 
-/// A flags constant: `read` → `READ`.
+/// A flags constant: `read` → `READ`; `all` → `ALL_` (`ALL` is every flag, from `abi_flags!`).
 pub fn shouty(s: &str) -> String {
-    escape(s.to_shouty_snake_case())
+    let c = escape(s.to_shouty_snake_case());
+    if c == "ALL" {
+        c + "_"
+    } else {
+        c
+    }
 }
 
 /// A Rust string literal.
@@ -103,6 +108,7 @@ mod tests {
         assert_eq!(camel("result"), "ResultType");
         assert_eq!(case("bit0"), "Bit0");
         assert_eq!(shouty("t11"), "T11");
+        assert_eq!(shouty("all"), "ALL_");
         assert!(uses_ident("f(cx, 1)", "cx"));
         assert!(!uses_ident("f(cx_, 1) P::Cx", "cx"));
         assert!(uses_ident("|cx| 1", "cx"));

@@ -1,0 +1,272 @@
+//! `gpu-device`: what it reports, its queue, and the `create-*` functions — each the WebGPU
+//! method of the same name with the descriptor converted to its JavaScript object. Also
+//! [`watch`], which reports a device's loss and its uncaptured errors to the loader.
+
+use gfx_component::abi::{Borrow, Resource, Trap};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::labels;
+use crate::bindings::webgpu::*;
+use crate::{call, Bridge, Shared};
+
+/// Reports `device`'s loss (unless the guest destroyed it) and its uncaptured GPU errors to
+/// `shared` (the loader falls back on either, per policy).
+pub(crate) fn watch(shared: &std::rc::Rc<Shared>, device: &JsValue) {
+    let lost = call::get(device, "lost");
+    let on_lost = std::rc::Rc::clone(shared);
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(info) = call::settle(lost).await {
+            let reason = Bridge::string(&info, "reason");
+            if reason != "destroyed" {
+                on_lost.fail("device-lost", Bridge::string(&info, "message"));
+            }
+        }
+    });
+    let on_error = std::rc::Rc::clone(shared);
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+        let error = call::get(&event, "error");
+        on_error.fail("gpu-error", Bridge::string(&error, "message"));
+    });
+    let _ = call::method(
+        device,
+        "addEventListener",
+        &[&JsValue::from_str("uncapturederror"), listener.as_ref()],
+    );
+    // The device keeps its listener for its life; so does the closure.
+    listener.forget();
+}
+
+/// WIT's `gpu-color-write` has an `all` flag (bit 4) where WebGPU's `GPUColorWrite.ALL` is the
+/// four colour bits: rewrite every `writeMask` of a render pipeline descriptor's targets.
+fn fix_write_masks(desc: &JsValue) {
+    let targets = call::get(&call::get(desc, "fragment"), "targets");
+    let Some(targets) = targets.dyn_ref::<js_sys::Array>() else {
+        return;
+    };
+    for t in targets.iter() {
+        if let Some(mask) = call::get(&t, "writeMask").as_f64() {
+            let mask = mask as u32;
+            if mask & 0x10 != 0 {
+                call::set(&t, "writeMask", &JsValue::from(0xF | (mask & 0xF)));
+            }
+        }
+    }
+}
+
+impl HostGpuDevice for Bridge {
+    fn gpu_device_features(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Result<Resource<GpuSupportedFeatures>, Trap> {
+        let v = call::get(&self.obj(&self_), "features");
+        Ok(self.keep(v))
+    }
+
+    fn gpu_device_limits(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Result<Resource<GpuSupportedLimits>, Trap> {
+        let v = call::get(&self.obj(&self_), "limits");
+        Ok(self.keep(v))
+    }
+
+    fn gpu_device_adapter_info(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Result<Resource<GpuAdapterInfo>, Trap> {
+        let v = call::get(&self.obj(&self_), "adapterInfo");
+        Ok(self.keep(v))
+    }
+
+    fn gpu_device_queue(&mut self, self_: Borrow<GpuDevice>) -> Result<Resource<GpuQueue>, Trap> {
+        let v = call::get(&self.obj(&self_), "queue");
+        Ok(self.keep(v))
+    }
+
+    fn gpu_device_destroy(&mut self, self_: Borrow<GpuDevice>) -> Result<(), Trap> {
+        self.call(
+            "[method]gpu-device.destroy",
+            &self.obj(&self_),
+            "destroy",
+            &[],
+        )
+        .map(drop)
+    }
+
+    fn gpu_device_create_buffer(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuBufferDescriptor,
+    ) -> Result<Resource<GpuBuffer>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-buffer",
+            &self.obj(&self_),
+            "createBuffer",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_texture(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuTextureDescriptor,
+    ) -> Result<Resource<GpuTexture>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-texture",
+            &self.obj(&self_),
+            "createTexture",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_sampler(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: Option<GpuSamplerDescriptor>,
+    ) -> Result<Resource<GpuSampler>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-sampler",
+            &self.obj(&self_),
+            "createSampler",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_bind_group_layout(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuBindGroupLayoutDescriptor,
+    ) -> Result<Resource<GpuBindGroupLayout>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-bind-group-layout",
+            &self.obj(&self_),
+            "createBindGroupLayout",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_pipeline_layout(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuPipelineLayoutDescriptor,
+    ) -> Result<Resource<GpuPipelineLayout>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-pipeline-layout",
+            &self.obj(&self_),
+            "createPipelineLayout",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_bind_group(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuBindGroupDescriptor,
+    ) -> Result<Resource<GpuBindGroup>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-bind-group",
+            &self.obj(&self_),
+            "createBindGroup",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_shader_module(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuShaderModuleDescriptor,
+    ) -> Result<Resource<GpuShaderModule>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-shader-module",
+            &self.obj(&self_),
+            "createShaderModule",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_compute_pipeline(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuComputePipelineDescriptor,
+    ) -> Result<Resource<GpuComputePipeline>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-compute-pipeline",
+            &self.obj(&self_),
+            "createComputePipeline",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_render_pipeline(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuRenderPipelineDescriptor,
+    ) -> Result<Resource<GpuRenderPipeline>, Trap> {
+        let d = self.js(&descriptor);
+        fix_write_masks(&d);
+        self.create(
+            "[method]gpu-device.create-render-pipeline",
+            &self.obj(&self_),
+            "createRenderPipeline",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_command_encoder(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: Option<GpuCommandEncoderDescriptor>,
+    ) -> Result<Resource<GpuCommandEncoder>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-command-encoder",
+            &self.obj(&self_),
+            "createCommandEncoder",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_create_render_bundle_encoder(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuRenderBundleEncoderDescriptor,
+    ) -> Result<Resource<GpuRenderBundleEncoder>, Trap> {
+        let d = self.js(&descriptor);
+        self.create(
+            "[method]gpu-device.create-render-bundle-encoder",
+            &self.obj(&self_),
+            "createRenderBundleEncoder",
+            &[&d],
+        )
+    }
+
+    fn gpu_device_push_error_scope(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        filter: GpuErrorFilter,
+    ) -> Result<(), Trap> {
+        let f = self.js(&filter);
+        self.call(
+            "[method]gpu-device.push-error-scope",
+            &self.obj(&self_),
+            "pushErrorScope",
+            &[&f],
+        )
+        .map(drop)
+    }
+
+    labels!(GpuDevice, gpu_device_label, gpu_device_set_label);
+
+    fn gpu_device_drop(&mut self, r: Resource<GpuDevice>) {
+        self.forget(r)
+    }
+}

@@ -1,0 +1,427 @@
+//! `wasi-gfx:surface/surface` on the page's canvas, and `surface-webgpu` (its `webgpu` context).
+//!
+//! - Size: the canvas's drawing buffer (`width` / `height` attributes); `request-set-size` and a
+//!   size in `create-desc` set them.
+//! - `on-frame`: one event per `requestAnimationFrame` — the next frame is requested only when
+//!   the guest has read the previous event, so a slow guest is never queued frames.
+//! - `on-pointer-*`: canvas `pointerdown` / `pointerup` / `pointermove`, in drawing-buffer
+//!   pixels; `on-key-*`: canvas `keydown` / `keyup` (`KeyboardEvent.code` → `key`; the canvas
+//!   gets `tabindex=0` to be focusable, a pointer-down focuses it, Tab stays the page's);
+//!   `on-resize`: a `ResizeObserver` on the canvas. Events the guest has not read yet queue (at
+//!   most [`MAX_QUEUED`] per stream; older ones are dropped).
+//!
+//! Every stream ends when the embedder calls [`Shared::stop`](crate::Shared::stop).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use gfx_component::abi::{self, Borrow, Resource, StreamReader, Trap};
+use gfx_component::web::js::FromJs;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlCanvasElement;
+
+use crate::bindings::surface::*;
+use crate::bindings::surface_webgpu::{self, ContextConfiguration, GpuTexture};
+use crate::{call, Bridge, Shared};
+
+/// Most unread events a stream keeps.
+pub const MAX_QUEUED: usize = 256;
+
+/// Events waiting for the guest, and the task that writes them.
+struct Queue<T> {
+    items: VecDeque<T>,
+    waker: Option<Waker>,
+}
+
+/// A stream fed by `subscribe`, which gets a `push` function and returns what keeps the
+/// subscription alive (listeners); it is dropped when the stream ends.
+fn event_stream<T: 'static, K: 'static>(
+    shared: &Rc<Shared>,
+    subscribe: impl FnOnce(Rc<dyn Fn(T)>) -> K,
+) -> StreamReader<T> {
+    let (mut writer, reader) = abi::stream::<T>();
+    let queue = Rc::new(RefCell::new(Queue {
+        items: VecDeque::new(),
+        waker: None,
+    }));
+    let q = Rc::clone(&queue);
+    let push: Rc<dyn Fn(T)> = Rc::new(move |item| {
+        let mut q = q.borrow_mut();
+        if q.items.len() == MAX_QUEUED {
+            q.items.pop_front();
+        }
+        q.items.push_back(item);
+        if let Some(w) = q.waker.take() {
+            w.wake();
+        }
+    });
+    let keep = subscribe(push);
+    let shared = Rc::clone(shared);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _keep = keep;
+        loop {
+            let items = std::future::poll_fn(|cx| {
+                let mut q = queue.borrow_mut();
+                if shared.stopped() {
+                    return Poll::Ready(None);
+                }
+                if q.items.is_empty() {
+                    q.waker = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Poll::Ready(Some(q.items.drain(..).collect::<Vec<T>>()))
+            })
+            .await;
+            let Some(items) = items else { break };
+            if writer.write(items).await.is_err() {
+                break; // the guest dropped its end
+            }
+        }
+    });
+    reader
+}
+
+/// Resolves at the next animation frame (window or worker), or at once if there is none.
+async fn animation_frame() -> f64 {
+    let global = js_sys::global();
+    let raf = call::get(&global, "requestAnimationFrame");
+    let Some(raf) = raf.dyn_ref::<js_sys::Function>() else {
+        return 0.0;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = raf.call1(&global, &resolve);
+    });
+    call::settle(promise.into())
+        .await
+        .ok()
+        .and_then(|t| t.as_f64())
+        .unwrap_or(0.0)
+}
+
+/// A pointer event's position in the canvas's drawing-buffer pixels.
+fn position(canvas: &HtmlCanvasElement, e: &web_sys::MouseEvent) -> PointerEvent {
+    let rect = canvas.get_bounding_client_rect();
+    let sx = if rect.width() > 0.0 {
+        f64::from(canvas.width()) / rect.width()
+    } else {
+        1.0
+    };
+    let sy = if rect.height() > 0.0 {
+        f64::from(canvas.height()) / rect.height()
+    } else {
+        1.0
+    };
+    PointerEvent {
+        x: (f64::from(e.client_x()) - rect.left()) * sx,
+        y: (f64::from(e.client_y()) - rect.top()) * sy,
+    }
+}
+
+/// `KeyboardEvent.code` (`KeyA`, `ArrowLeft`, `Numpad0`) → WIT's `key` (`key-a`, `arrow-left`,
+/// `numpad0`): kebab case of the same words.
+pub fn key_of_code(code: &str) -> Option<Key> {
+    let mut kebab = String::with_capacity(code.len() + 4);
+    for (i, c) in code.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                kebab.push('-');
+            }
+            kebab.push(c.to_ascii_lowercase());
+        } else {
+            kebab.push(c);
+        }
+    }
+    Key::from_js(&JsValue::from_str(&kebab))
+}
+
+fn key_event(e: &web_sys::KeyboardEvent) -> KeyEvent {
+    let key = e.key();
+    KeyEvent {
+        key: key_of_code(&e.code()),
+        // `key` is the text a printable key produces (one character); else a name (`Enter`).
+        text: (key.chars().count() == 1).then_some(key),
+        alt_key: e.alt_key(),
+        ctrl_key: e.ctrl_key(),
+        meta_key: e.meta_key(),
+        shift_key: e.shift_key(),
+    }
+}
+
+/// Listens to `names` on the canvas while the returned listeners live.
+fn listen(
+    canvas: &HtmlCanvasElement,
+    names: &[&'static str],
+    f: impl Fn(&web_sys::Event) + 'static,
+) -> Vec<gloo_events::EventListener> {
+    let f = Rc::new(f);
+    names
+        .iter()
+        .map(|name| {
+            let f = Rc::clone(&f);
+            gloo_events::EventListener::new(canvas, *name, move |e| f(e))
+        })
+        .collect()
+}
+
+impl Bridge {
+    fn canvas(&self) -> HtmlCanvasElement {
+        self.shared.canvas.clone()
+    }
+
+    fn pointer_stream(&self, name: &'static str) -> StreamReader<PointerEvent> {
+        let canvas = self.canvas();
+        event_stream(&self.shared, move |push| {
+            let c = canvas.clone();
+            listen(&canvas, &[name], move |e| {
+                if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
+                    if name == "pointerdown" {
+                        let _ = c.focus();
+                    }
+                    push(position(&c, m));
+                }
+            })
+        })
+    }
+
+    fn key_stream(&self, name: &'static str) -> StreamReader<KeyEvent> {
+        let canvas = self.canvas();
+        if !canvas.has_attribute("tabindex") {
+            let _ = canvas.set_attribute("tabindex", "0");
+        }
+        event_stream(&self.shared, move |push| {
+            listen(&canvas, &[name], move |e| {
+                if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    if k.key() == "Tab" {
+                        return; // keyboard navigation stays the page's
+                    }
+                    e.prevent_default();
+                    push(key_event(k));
+                }
+            })
+        })
+    }
+}
+
+impl HostSurface for Bridge {
+    fn surface_new(&mut self, desc: CreateDesc) -> Result<Resource<Surface>, Trap> {
+        let canvas = self.canvas();
+        if let Some(w) = desc.width {
+            canvas.set_width(w);
+        }
+        if let Some(h) = desc.height {
+            canvas.set_height(h);
+        }
+        Ok(self.keep(canvas.into()))
+    }
+
+    fn surface_height(&mut self, _: Borrow<Surface>) -> Result<u32, Trap> {
+        Ok(self.shared.canvas.height())
+    }
+
+    fn surface_width(&mut self, _: Borrow<Surface>) -> Result<u32, Trap> {
+        Ok(self.shared.canvas.width())
+    }
+
+    fn surface_request_set_size(
+        &mut self,
+        _: Borrow<Surface>,
+        height: Option<u32>,
+        width: Option<u32>,
+    ) -> Result<(), Trap> {
+        if let Some(w) = width {
+            self.shared.canvas.set_width(w);
+        }
+        if let Some(h) = height {
+            self.shared.canvas.set_height(h);
+        }
+        Ok(())
+    }
+
+    fn surface_on_resize(&mut self, _: Borrow<Surface>) -> Result<StreamReader<ResizeEvent>, Trap> {
+        let canvas = self.canvas();
+        Ok(event_stream(&self.shared, move |push| {
+            let c = canvas.clone();
+            let last = RefCell::new((c.width(), c.height()));
+            let callback = Closure::<dyn Fn()>::new(move || {
+                let size = (c.width(), c.height());
+                if *last.borrow() != size {
+                    *last.borrow_mut() = size;
+                    push(ResizeEvent {
+                        width: size.0,
+                        height: size.1,
+                    });
+                }
+            });
+            // The drawing buffer changes with the `width`/`height` attributes, the layout box
+            // with CSS: watch both.
+            let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok();
+            if let Some(o) = &observer {
+                o.observe(&canvas);
+            }
+            let attrs = {
+                let cb = callback.as_ref().clone();
+                let mo = web_sys::MutationObserver::new(cb.unchecked_ref()).ok();
+                if let Some(mo) = &mo {
+                    let init = web_sys::MutationObserverInit::new();
+                    init.set_attributes(true);
+                    let filter: js_sys::Array = ["width", "height"]
+                        .iter()
+                        .map(|s| JsValue::from_str(s))
+                        .collect();
+                    init.set_attribute_filter(&filter);
+                    let _ = mo.observe_with_options(&canvas, &init);
+                }
+                mo
+            };
+            Observers {
+                resize: observer,
+                attrs,
+                _callback: callback,
+            }
+        }))
+    }
+
+    fn surface_on_frame(&mut self, _: Borrow<Surface>) -> Result<StreamReader<FrameEvent>, Trap> {
+        let (mut writer, reader) = abi::stream::<FrameEvent>();
+        let shared = self.shared();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                animation_frame().await;
+                if shared.stopped() {
+                    break;
+                }
+                if writer
+                    .write(vec![FrameEvent { nothing: false }])
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok(reader)
+    }
+
+    fn surface_on_pointer_up(
+        &mut self,
+        _: Borrow<Surface>,
+    ) -> Result<StreamReader<PointerEvent>, Trap> {
+        Ok(self.pointer_stream("pointerup"))
+    }
+
+    fn surface_on_pointer_down(
+        &mut self,
+        _: Borrow<Surface>,
+    ) -> Result<StreamReader<PointerEvent>, Trap> {
+        Ok(self.pointer_stream("pointerdown"))
+    }
+
+    fn surface_on_pointer_move(
+        &mut self,
+        _: Borrow<Surface>,
+    ) -> Result<StreamReader<PointerEvent>, Trap> {
+        Ok(self.pointer_stream("pointermove"))
+    }
+
+    fn surface_on_key_up(&mut self, _: Borrow<Surface>) -> Result<StreamReader<KeyEvent>, Trap> {
+        Ok(self.key_stream("keyup"))
+    }
+
+    fn surface_on_key_down(&mut self, _: Borrow<Surface>) -> Result<StreamReader<KeyEvent>, Trap> {
+        Ok(self.key_stream("keydown"))
+    }
+
+    fn surface_drop(&mut self, r: Resource<Surface>) {
+        self.forget(r)
+    }
+}
+
+/// What keeps an `on-resize` stream's observers alive (disconnected when it ends).
+struct Observers {
+    resize: Option<web_sys::ResizeObserver>,
+    attrs: Option<web_sys::MutationObserver>,
+    _callback: Closure<dyn Fn()>,
+}
+
+impl Drop for Observers {
+    fn drop(&mut self) {
+        if let Some(o) = &self.resize {
+            o.disconnect();
+        }
+        if let Some(o) = &self.attrs {
+            o.disconnect();
+        }
+    }
+}
+
+impl surface_webgpu::HostContext for Bridge {
+    fn context_new(
+        &mut self,
+        _surface: Borrow<Surface>,
+    ) -> Result<Resource<surface_webgpu::Context>, Trap> {
+        let wit = "wasi-gfx:surface/surface-webgpu#[constructor]context";
+        let context = self.call(
+            wit,
+            &self.shared.canvas.clone().into(),
+            "getContext",
+            &[&JsValue::from_str("webgpu")],
+        )?;
+        if context.is_null() {
+            return Err(Trap(format!(
+                "{wit}: the canvas gives no webgpu context (it already has another kind)"
+            )));
+        }
+        Ok(self.keep(context))
+    }
+
+    fn context_configure(
+        &mut self,
+        self_: Borrow<surface_webgpu::Context>,
+        configuration: ContextConfiguration,
+    ) -> Result<(), Trap> {
+        let c = self.js(&configuration);
+        self.call(
+            "wasi-gfx:surface/surface-webgpu#[method]context.configure",
+            &self.obj(&self_),
+            "configure",
+            &[&c],
+        )
+        .map(drop)
+    }
+
+    fn context_unconfigure(&mut self, self_: Borrow<surface_webgpu::Context>) -> Result<(), Trap> {
+        self.call(
+            "wasi-gfx:surface/surface-webgpu#[method]context.unconfigure",
+            &self.obj(&self_),
+            "unconfigure",
+            &[],
+        )
+        .map(drop)
+    }
+
+    fn context_get_current_texture(
+        &mut self,
+        self_: Borrow<surface_webgpu::Context>,
+    ) -> Result<Resource<GpuTexture>, Trap> {
+        self.create(
+            "wasi-gfx:surface/surface-webgpu#[method]context.get-current-texture",
+            &self.obj(&self_),
+            "getCurrentTexture",
+            &[],
+        )
+    }
+
+    /// The browser presents a canvas's current texture when the task that drew it ends; this
+    /// only counts the frame (for the loader's first-frame and frame statistics).
+    fn context_present(&mut self, _: Borrow<surface_webgpu::Context>) -> Result<(), Trap> {
+        self.shared.presented_one();
+        Ok(())
+    }
+
+    fn context_drop(&mut self, r: Resource<surface_webgpu::Context>) {
+        self.forget(r)
+    }
+}
