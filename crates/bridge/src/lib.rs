@@ -20,7 +20,9 @@
 //! 250 KB. See the README.
 #![cfg(target_arch = "wasm32")]
 
-mod bindings {
+/// The generated bindings of world `bridge` (build.rs): the WIT types, one host trait per
+/// resource, the trampolines. Public so tests can call the host traits directly.
+pub mod bindings {
     #![allow(dead_code, clippy::all, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/bridge.rs"));
 }
