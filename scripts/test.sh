@@ -61,7 +61,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 log "wasi-gfx bridge against real WebGPU in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked -p gfx-bridge --target wasm32-unknown-unknown --test webgpu 2>&1 | tee -a "$LOG"
+  cargo test --locked -p gfx-bridge --target wasm32-unknown-unknown --tests 2>&1 | tee -a "$LOG"
 
 
 log "component runtime test host for the browser (crates/worlds-browser → target/worlds-browser)"

@@ -4,7 +4,7 @@
 //! from buffers and textures, labels, limits, errors.
 //!
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-//! cargo test -p gfx-bridge --target wasm32-unknown-unknown --test webgpu`.
+//! cargo test -p gfx-bridge --target wasm32-unknown-unknown --tests` (every file in tests/).
 #![cfg(target_arch = "wasm32")]
 
 use gfx_bridge::bindings::webgpu::*;
