@@ -15,6 +15,7 @@ use std::task::{Poll, Waker};
 use gfx_bridge::{Bridge, Shared};
 use gfx_component::web::{instantiate, Instance};
 use gfx_component::{Allowlist, Plan};
+use gfx_trust::policy::GpuErrors;
 use web_sys::HtmlCanvasElement;
 
 use crate::js;
@@ -116,6 +117,7 @@ pub async fn start(
     plan: &Plan,
     component: &[u8],
     canvas: &HtmlCanvasElement,
+    gpu_errors: GpuErrors,
 ) -> Result<ClientRun, ClientFailure> {
     let bridge = Bridge::new(canvas.clone());
     let shared = bridge.shared();
@@ -150,6 +152,9 @@ pub async fn start(
         });
         let p = Rc::clone(&progress);
         shared.on_failure(move |f| {
+            if f.reason == "gpu-error" && gpu_errors == GpuErrors::Ignore {
+                return; // the policy keeps the component running
+            }
             fail(
                 &p,
                 ClientFailure {

@@ -315,7 +315,14 @@ async fn run(
             #[cfg(target_arch = "wasm32")]
             if let (Ok(plan), None) = (&planned, &failure) {
                 check_abort(signal)?;
-                match crate::client::start(plan, checked.component(), &opts.canvas).await {
+                let gpu_errors = decision
+                    .client_limits
+                    .as_ref()
+                    .map(|l| l.gpu_errors)
+                    .unwrap_or_default();
+                match crate::client::start(plan, checked.component(), &opts.canvas, gpu_errors)
+                    .await
+                {
                     Ok(run) => {
                         {
                             let mut l = live.borrow_mut();

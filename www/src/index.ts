@@ -93,7 +93,12 @@ export type Reason =
   | 'unsupported-feature'
   | 'memory-limit'
   | 'consent-denied'
-  | 'client-runtime-unavailable'
+  | 'trap'
+  | 'device-lost'
+  | 'gpu-error'
+  | 'first-frame-timeout'
+  | 'component-invalid'
+  | 'guest-trap'
   | (string & {});
 
 export interface LoaderMetrics {

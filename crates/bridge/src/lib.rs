@@ -96,7 +96,7 @@ impl Shared {
         *self.on_present.borrow_mut() = Some(Box::new(f));
     }
 
-    /// Calls `f` once, with the first failure (a lost device, an uncaptured GPU error).
+    /// Calls `f` with every failure (a lost device, each uncaptured GPU error).
     pub fn on_failure(&self, f: impl Fn(&Failure) + 'static) {
         *self.on_failure.borrow_mut() = Some(Box::new(f));
     }
@@ -110,11 +110,13 @@ impl Shared {
     }
 
     pub(crate) fn fail(&self, reason: &'static str, message: String) {
-        if self.failure.borrow().is_some() || self.stopped.get() {
+        if self.stopped.get() {
             return;
         }
         let failure = Failure { reason, message };
-        *self.failure.borrow_mut() = Some(failure.clone());
+        if self.failure.borrow().is_none() {
+            *self.failure.borrow_mut() = Some(failure.clone());
+        }
         if let Some(f) = &*self.on_failure.borrow() {
             f(&failure);
         }

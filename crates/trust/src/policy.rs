@@ -288,6 +288,27 @@ pub struct ClientLimits {
     pub cpu: Millis,
     /// Capabilities the level may be granted (`gpu`, `surface`, `frame-buffer`, …).
     pub capabilities: Vec<String>,
+    /// What an uncaptured GPU error (a WebGPU validation, out-of-memory or internal error no
+    /// error scope caught) does to a component running in the browser. Default: `fallback`.
+    #[serde(default, skip_serializing_if = "GpuErrors::is_default")]
+    pub gpu_errors: GpuErrors,
+}
+
+/// What an uncaptured GPU error does to a client-side component.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GpuErrors {
+    /// Switch to server frames, reason `gpu-error`.
+    #[default]
+    Fallback,
+    /// Keep running (the error is WebGPU's to report on the console).
+    Ignore,
+}
+
+impl GpuErrors {
+    fn is_default(&self) -> bool {
+        *self == GpuErrors::Fallback
+    }
 }
 
 /// What one level may do.
@@ -529,6 +550,26 @@ mod tests {
         assert_eq!(Policy::parse(&yaml).unwrap(), p);
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(Policy::parse(&json).unwrap(), p);
+    }
+
+    #[test]
+    fn gpu_errors_default_to_fallback_and_may_be_ignored() {
+        let p = Policy::default();
+        let e = p.levels.enterprise_trusted.client.as_ref().unwrap();
+        assert_eq!(e.gpu_errors, GpuErrors::Fallback);
+        let json =
+            DEFAULT_POLICY_JSON.replacen("\"256MiB\"", "\"256MiB\", \"gpuErrors\": \"ignore\"", 1);
+        let p = Policy::from_json(json.as_bytes()).unwrap();
+        let c = p.levels.publisher_signed.client.as_ref().unwrap();
+        assert_eq!(c.gpu_errors, GpuErrors::Ignore);
+        let json =
+            DEFAULT_POLICY_JSON.replacen("\"256MiB\"", "\"256MiB\", \"gpuErrors\": \"shrug\"", 1);
+        let err = Policy::from_json(json.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("levels.publisher-signed.client.gpuErrors"),
+            "{err}"
+        );
     }
 
     #[test]
