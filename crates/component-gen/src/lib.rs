@@ -109,6 +109,52 @@ pub fn generate(wit_path: &Path, world: &str, opts: &Options) -> Result<String> 
     generate_world(&resolve, world, opts)
 }
 
+/// A function the host implements for a world (an import), as the generated host traits name
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFunction {
+    /// The interface (`wasi:webgpu/webgpu@0.3.0-rc.2`), or `$root` for the world's own.
+    pub interface: String,
+    /// The WIT name (`[method]gpu-buffer.map-async`).
+    pub function: String,
+    /// The host trait method (`gpu_buffer_map_async`).
+    pub method: String,
+    /// Whether it is an `async func`.
+    pub is_async: bool,
+}
+
+/// Every function `world` (of the WIT package at `wit_path`) imports, in WIT order: what a host
+/// of the world implements. For coverage reports.
+pub fn host_functions(wit_path: &Path, world: &str) -> Result<Vec<HostFunction>> {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve
+        .push_path(wit_path)
+        .with_context(|| format!("reading WIT from {}", wit_path.display()))?;
+    let world = resolve.select_world(&[pkg], Some(world))?;
+    let opts = Options::default();
+    let g = Gen::new(&resolve, world, &opts)?;
+    let mut out = Vec::new();
+    for (key, item) in &resolve.worlds[world].imports {
+        let (interface, funcs): (String, Vec<&Function>) = match item {
+            WorldItem::Interface { id, .. } => (
+                resolve.name_world_key(key),
+                resolve.interfaces[*id].functions.values().collect(),
+            ),
+            WorldItem::Function(f) => ("$root".to_owned(), vec![f]),
+            WorldItem::Type { .. } => continue,
+        };
+        for f in funcs {
+            out.push(HostFunction {
+                interface: interface.clone(),
+                function: f.name.clone(),
+                method: g.method_name(f),
+                is_async: f.kind.is_async(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Generates the host side of `world` of an already resolved package set.
 pub fn generate_world(resolve: &Resolve, world: WorldId, opts: &Options) -> Result<String> {
     if opts.unimplemented && !opts.trappable {
