@@ -91,7 +91,7 @@ describe('server-frame fallback', () => {
     await page.waitForTimeout(300);
     const m2 = await page.evaluate(() => window.__handle.metrics());
     assert.equal(m2.mode, 'client');
-    assert.equal(m2.sessionId, undefined);
+    assert.equal(m2.sessionId, null);
     assert.ok(m2.frames > m1.frames, `frames ${m1.frames} → ${m2.frames}`);
   }));
 
