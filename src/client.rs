@@ -27,7 +27,8 @@ pub const FIRST_FRAME_TIMEOUT_MS: u32 = 10_000;
 /// Why the client path failed: a handle reason and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientFailure {
-    /// `trap`, `device-lost`, `gpu-error`, `first-frame-timeout`, or an instantiation code
+    /// `trap`, `device-lost`, `gpu-error`, `canvas-in-use`, `first-frame-timeout`, or an
+    /// instantiation code
     /// (`component-invalid`, `guest-trap`, a refusal's code).
     pub reason: &'static str,
     /// What happened.

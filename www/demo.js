@@ -29,8 +29,11 @@ const REASONS = {
   'no-webgpu': 'this browser has no WebGPU',
   'import-denied': 'the component imports something the policy does not allow',
   'consent-denied': 'you did not allow it to run in your browser',
-  'client-runtime-unavailable': 'it may run in your browser, but the loader\'s in-browser runtime has not landed yet',
   trap: 'the component trapped',
+  'device-lost': 'the GPU device was lost',
+  'gpu-error': 'the component caused a GPU error',
+  'canvas-in-use': 'the canvas already shows another kind of content',
+  'first-frame-timeout': 'the component drew no frame in time',
   'cpu-limit': 'the component ran past its CPU limit',
   'memory-limit': 'the component ran past its memory limit',
 };
@@ -398,8 +401,11 @@ function stopCurrent() {
 
 async function load(component) {
   stopCurrent();
-  const canvas = $('canvas');
-  canvas.width = canvas.width; // clears the previous component's last frame
+  // A fresh canvas per component: a canvas keeps the first kind of context it gave out (2D for
+  // server frames, WebGPU for a component running in the browser), so the previous component's
+  // canvas cannot always show the next one.
+  const canvas = $('canvas').cloneNode(false);
+  $('canvas').replaceWith(canvas);
   const gen = ++generation;
   const controller = new AbortController();
   current = { gen, component, controller, handle: null };

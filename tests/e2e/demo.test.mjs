@@ -149,7 +149,7 @@ describe('demo page', () => {
 
     // Another component on the same canvas: the previous handle is stopped (its session ends).
     await pick(page, 'trusted');
-    const t = await shown(page, TITLES.trusted, 'client-runtime-unavailable');
+    const t = await shown(page, TITLES.trusted, 'verified');
     assert.match(t, /Trust level: enterprise-trusted/);
     await waitForElementPixels(canvas(page), triangleShown, { what: 'the triangle after switching' });
     assert.match(await logText(page), /^\S+ stopped reason=stop$/m);
@@ -173,7 +173,7 @@ describe('demo page', () => {
     assert.match(text, /publisher-signed/);
     assert.match(text, new RegExp(verdict('consent').digest));
     await dialog.getByRole('button', { name: 'Allow' }).click();
-    await shown(page, TITLES.consent, 'client-runtime-unavailable');
+    await shown(page, TITLES.consent, 'verified');
     assert.equal(await page.locator('#trust').innerText(), 'publisher-signed');
     assert.equal(await page.locator('#signer').innerText(), 'Demo Publisher');
     assert.match(await logText(page), /^\S+ consent granted=true remembered=false$/m);
@@ -182,7 +182,7 @@ describe('demo page', () => {
     // Remembered: loading again does not ask.
     await page.getByRole('button', { name: 'Load' }).click();
     await page.locator('#log li').filter({ hasText: 'consent granted=true remembered=true' }).waitFor();
-    await shown(page, TITLES.consent, 'client-runtime-unavailable');
+    await shown(page, TITLES.consent, 'verified');
     assert.equal(await dialog.count(), 0);
 
     await page.getByRole('button', { name: 'Forget consent' }).click();

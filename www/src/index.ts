@@ -97,6 +97,7 @@ export type Reason =
   | 'device-lost'
   | 'gpu-error'
   | 'first-frame-timeout'
+  | 'canvas-in-use'
   | 'component-invalid'
   | 'guest-trap'
   | (string & {});

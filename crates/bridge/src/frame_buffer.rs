@@ -56,9 +56,12 @@ impl HostContext for Bridge {
             &[&JsValue::from_str("2d")],
         )?;
         if ctx.is_null() {
-            return Err(Trap(format!(
-                "{wit}: the canvas gives no 2d context (it already has another kind)"
-            )));
+            let message = format!(
+                "{wit}: the canvas gives no 2d context (it already has another kind: give \
+                 loadComponent a fresh canvas)"
+            );
+            self.shared.fail("canvas-in-use", message.clone());
+            return Err(Trap(message));
         }
         let o = js_sys::Object::new();
         call::set(&o, "ctx", &ctx);

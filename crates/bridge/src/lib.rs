@@ -51,7 +51,7 @@ pub const INTERFACES: &[&str] = &[
 /// Why a running component can no longer be shown client-side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// `device-lost` or `gpu-error`.
+    /// `device-lost`, `gpu-error` or `canvas-in-use`.
     pub reason: &'static str,
     /// WebGPU's message.
     pub message: String,
@@ -148,6 +148,13 @@ impl Bridge {
     /// What the embedder keeps of the running component.
     pub fn shared(&self) -> Rc<Shared> {
         Rc::clone(&self.shared)
+    }
+
+    /// The JavaScript object behind resource `rep` (`undefined` if none), for tests that check
+    /// what WebGPU did with it.
+    #[doc(hidden)]
+    pub fn object_of(&self, rep: u32) -> wasm_bindgen::JsValue {
+        self.shared.objects.borrow().get(rep).clone()
     }
 
     /// The host object as the runtime takes it (the generated trampolines downcast it).

@@ -370,9 +370,12 @@ impl surface_webgpu::HostContext for Bridge {
             &[&JsValue::from_str("webgpu")],
         )?;
         if context.is_null() {
-            return Err(Trap(format!(
-                "{wit}: the canvas gives no webgpu context (it already has another kind)"
-            )));
+            let message = format!(
+                "{wit}: the canvas gives no webgpu context (it already has another kind: give \
+                 loadComponent a fresh canvas)"
+            );
+            self.shared.fail("canvas-in-use", message.clone());
+            return Err(Trap(message));
         }
         Ok(self.keep(context))
     }
