@@ -34,6 +34,10 @@ function sign(args, cwd) {
 }
 
 /** Builds the site and its components in a fresh temporary directory. */
+/** Guests signed at `enterprise-trusted` as `components/client-<guest>.wasm` by buildSite. */
+export const CLIENT_GUESTS = ['animated-clear', 'textured-quad', 'compute-readback', 'cpu-gradient', 'input-echo',
+  'hostile-trap-at-frame', 'gpu-error-at-frame'];
+
 export function buildSite() {
   for (const f of [GFX_SIGN, SERVER]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: cargo build -p gfx-sign -p gfx-render-server`);
@@ -63,6 +67,14 @@ export function buildSite() {
   };
   signed('triangle', 'trusted.wasm', enterprise, 'enterprise-trusted', 'Test Enterprise');
   signed('triangle', 'consent.wasm', publisher, 'publisher-signed', 'Test Publisher');
+  // Trusted guests for the client path (tests/e2e/client.test.mjs): `client-<guest>.wasm`.
+  for (const guest of CLIENT_GUESTS) {
+    signed(guest, `client-${guest}.wasm`, enterprise, 'enterprise-trusted', 'Test Enterprise');
+  }
+  // A policy that keeps client-side components running through uncaptured GPU errors.
+  const policy = JSON.parse(fs.readFileSync(path.join(ROOT, 'crates', 'trust', 'policy', 'default.json'), 'utf8'));
+  policy.levels['enterprise-trusted'].client.gpuErrors = 'ignore';
+  fs.writeFileSync(path.join(site, 'policy-ignore-gpu-errors.json'), JSON.stringify(policy));
   fs.copyFileSync(path.join(GUESTS, 'animated-clear.wasm'), path.join(comps, 'unsigned.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'input-echo.wasm'), path.join(comps, 'input.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'hostile-spin.wasm'), path.join(comps, 'spin.wasm'));

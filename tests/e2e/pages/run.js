@@ -1,6 +1,7 @@
 // Shared by the test pages: runs loadComponent with parameters from the query string and leaves
 // the outcome in window.__result (and `data-done` on <body>) for the test to read.
 //   ?component=URL &keyring=URL &endpoint=URL|none &consent=dialog|allow|deny &hash=wasm|webcrypto
+//   &policy=URL (a policy JSON to pass as options.policy)
 'use strict';
 window.__events = [];
 window.__violations = [];
@@ -21,6 +22,7 @@ window.runLoaderPage = async function runLoaderPage(L) {
   if (consent === 'allow') options.consent = async () => true;
   else if (consent === 'deny') options.consent = async () => false;
   if (q.get('hash')) options.hash = q.get('hash');
+  if (q.get('policy')) options.policy = await (await fetch(q.get('policy'))).text();
   window.__api = L;
   try {
     const handle = await L.loadComponent(q.get('component'), options);
