@@ -152,6 +152,7 @@ pub async fn start(
             }
         });
         let p = Rc::clone(&progress);
+        let weak = Rc::downgrade(&shared);
         shared.on_failure(move |f| {
             if f.reason == "gpu-error" && gpu_errors == GpuErrors::Ignore {
                 return; // the policy keeps the component running
@@ -162,7 +163,12 @@ pub async fn start(
                     reason: f.reason,
                     message: f.message.clone(),
                 },
-            )
+            );
+            // The guest may still be running (a GPU error does not stop it): end its streams
+            // before server frames take over the canvas.
+            if let Some(shared) = weak.upgrade() {
+                shared.stop();
+            }
         });
     }
     {

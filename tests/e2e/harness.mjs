@@ -61,15 +61,16 @@ export function buildSite() {
     '--max-level', 'enterprise-trusted', '--label', 'Test Enterprise'], dir);
   sign(['keyring', 'add', '--keyring', keyring, '--key', publisher.replace(/\.pem$/, '.pub.pem'),
     '--max-level', 'publisher-signed', '--label', 'Test Publisher'], dir);
-  const signed = (guest, out, key, level, signer) => {
+  const signed = (guest, out, key, level, signer, capabilities = ['gpu', 'surface']) => {
     sign(['sign', '--key', key, '--level', level, '--signer', signer, '--name', guest, '--version', '1.0.0',
-      '--capability', 'gpu', '--capability', 'surface', path.join(GUESTS, `${guest}.wasm`), '-o', path.join(comps, out)], dir);
+      ...capabilities.flatMap((c) => ['--capability', c]), path.join(GUESTS, `${guest}.wasm`), '-o', path.join(comps, out)], dir);
   };
   signed('triangle', 'trusted.wasm', enterprise, 'enterprise-trusted', 'Test Enterprise');
   signed('triangle', 'consent.wasm', publisher, 'publisher-signed', 'Test Publisher');
   // Trusted guests for the client path (tests/e2e/client.test.mjs): `client-<guest>.wasm`.
   for (const guest of CLIENT_GUESTS) {
-    signed(guest, `client-${guest}.wasm`, enterprise, 'enterprise-trusted', 'Test Enterprise');
+    const caps = guest === 'cpu-gradient' ? ['surface', 'frame-buffer'] : ['gpu', 'surface'];
+    signed(guest, `client-${guest}.wasm`, enterprise, 'enterprise-trusted', 'Test Enterprise', caps);
   }
   // A policy that keeps client-side components running through uncaptured GPU errors.
   const policy = JSON.parse(fs.readFileSync(path.join(ROOT, 'crates', 'trust', 'policy', 'default.json'), 'utf8'));
