@@ -150,7 +150,8 @@ fn key_event(e: &web_sys::KeyboardEvent) -> KeyEvent {
     }
 }
 
-/// Listens to `names` on the canvas while the returned listeners live.
+/// Listens to `names` on the canvas while the returned listeners live (not passive: a key
+/// listener prevents the default action).
 fn listen(
     canvas: &HtmlCanvasElement,
     names: &[&'static str],
@@ -161,7 +162,12 @@ fn listen(
         .iter()
         .map(|name| {
             let f = Rc::clone(&f);
-            gloo_events::EventListener::new(canvas, *name, move |e| f(e))
+            gloo_events::EventListener::new_with_options(
+                canvas,
+                *name,
+                gloo_events::EventListenerOptions::enable_prevent_default(),
+                move |e| f(e),
+            )
         })
         .collect()
 }
