@@ -1,12 +1,16 @@
-//! `gpu-device`: what it reports, its queue, and the `create-*` functions — each the WebGPU
-//! method of the same name with the descriptor converted to its JavaScript object. Also
-//! [`watch`], which reports a device's loss and its uncaptured errors to the loader.
+//! `gpu-device`: what it reports, its queue, the `create-*` functions — each the WebGPU
+//! method of the same name with the descriptor converted to its JavaScript object —, error
+//! scopes, and its loss and uncaptured errors as a WIT future and stream (made in
+//! [`super::errors`]). Also [`watch`], which reports a device's loss and its uncaptured errors
+//! to the loader.
 
-use gfx_component::abi::{Borrow, Resource, Trap};
+use gfx_component::abi::{Borrow, FutureReader, Resource, StreamReader, Trap};
+use gfx_component::web::js::FromJs;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::labels;
+use super::errors::{self, error_name};
+use super::{labels, Async};
 use crate::bindings::webgpu::*;
 use crate::{call, Bridge, Shared};
 
@@ -51,6 +55,34 @@ fn fix_write_masks(desc: &JsValue) {
                 call::set(&t, "writeMask", &JsValue::from(0xF | (mask & 0xF)));
             }
         }
+    }
+}
+
+/// A pipeline descriptor's owned `constants` maps: they are the host's once passed, and only
+/// needed while the descriptor converts (WebGPU reads a descriptor during the call).
+fn forget_constants(b: &Bridge, stages: [Option<Resource<RecordGpuPipelineConstantValue>>; 2]) {
+    for constants in stages.into_iter().flatten() {
+        b.forget(constants);
+    }
+}
+
+/// `createRenderPipelineAsync` / `createComputePipelineAsync` settled: the pipeline, or WIT's
+/// error from the rejection's `GPUPipelineError` (its `reason`). Any other rejection (a
+/// `TypeError` of a malformed descriptor) has no WIT form and traps naming `wit`.
+async fn pipeline<T: gfx_component::abi::ResourceKind>(
+    wit: &'static str,
+    shared: std::rc::Rc<Shared>,
+    promise: Result<JsValue, Trap>,
+) -> Result<Result<Resource<T>, CreatePipelineError>, Trap> {
+    match call::settle(promise?).await {
+        Ok(p) => Ok(Ok(Resource::new(shared.objects.borrow_mut().insert(p)))),
+        Err(e) => match GpuPipelineErrorReason::from_js(&call::get(&e, "reason")) {
+            Some(reason) if error_name(&e) == "GPUPipelineError" => Ok(Err(CreatePipelineError {
+                kind: CreatePipelineErrorKind::GpuPipelineError(reason),
+                message: call::message(&e),
+            })),
+            _ => Err(call::trap(wit, &e)),
+        },
     }
 }
 
@@ -198,6 +230,7 @@ impl HostGpuDevice for Bridge {
         descriptor: GpuComputePipelineDescriptor,
     ) -> Result<Resource<GpuComputePipeline>, Trap> {
         let d = self.js(&descriptor);
+        forget_constants(self, [descriptor.compute.constants, None]);
         self.create(
             "[method]gpu-device.create-compute-pipeline",
             &self.obj(&self_),
@@ -213,6 +246,8 @@ impl HostGpuDevice for Bridge {
     ) -> Result<Resource<GpuRenderPipeline>, Trap> {
         let d = self.js(&descriptor);
         fix_write_masks(&d);
+        let fragment = descriptor.fragment.and_then(|f| f.constants);
+        forget_constants(self, [descriptor.vertex.constants, fragment]);
         self.create(
             "[method]gpu-device.create-render-pipeline",
             &self.obj(&self_),
@@ -262,6 +297,88 @@ impl HostGpuDevice for Bridge {
             &[&f],
         )
         .map(drop)
+    }
+
+    fn gpu_device_create_compute_pipeline_async(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuComputePipelineDescriptor,
+    ) -> Async<Result<Resource<GpuComputePipeline>, CreatePipelineError>> {
+        const WIT: &str = "[method]gpu-device.create-compute-pipeline-async";
+        let d = self.js(&descriptor);
+        forget_constants(self, [descriptor.compute.constants, None]);
+        let p = self.call(WIT, &self.obj(&self_), "createComputePipelineAsync", &[&d]);
+        Box::pin(pipeline(WIT, self.shared(), p))
+    }
+
+    fn gpu_device_create_render_pipeline_async(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuRenderPipelineDescriptor,
+    ) -> Async<Result<Resource<GpuRenderPipeline>, CreatePipelineError>> {
+        const WIT: &str = "[method]gpu-device.create-render-pipeline-async";
+        let d = self.js(&descriptor);
+        fix_write_masks(&d);
+        let fragment = descriptor.fragment.and_then(|f| f.constants);
+        forget_constants(self, [descriptor.vertex.constants, fragment]);
+        let p = self.call(WIT, &self.obj(&self_), "createRenderPipelineAsync", &[&d]);
+        Box::pin(pipeline(WIT, self.shared(), p))
+    }
+
+    /// WebGPU throws a `TypeError` for a query type whose feature the device lacks
+    /// (`timestamp` without `timestamp-query`): WIT's error. Other exceptions trap.
+    fn gpu_device_create_query_set(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+        descriptor: GpuQuerySetDescriptor,
+    ) -> Result<Result<Resource<GpuQuerySet>, CreateQuerySetError>, Trap> {
+        let d = self.js(&descriptor);
+        match call::method(&self.obj(&self_), "createQuerySet", &[&d]) {
+            Ok(q) => Ok(Ok(self.keep(q))),
+            Err(e) if error_name(&e) == "TypeError" => Ok(Err(CreateQuerySetError {
+                kind: CreateQuerySetErrorKind::TypeError,
+                message: call::message(&e),
+            })),
+            Err(e) => Err(call::trap("[method]gpu-device.create-query-set", &e)),
+        }
+    }
+
+    fn gpu_device_lost(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Result<FutureReader<Resource<GpuDeviceLostInfo>>, Trap> {
+        Ok(errors::lost(&self.shared, &self.obj(&self_)))
+    }
+
+    /// `popErrorScope()`: `none` when the scope caught nothing; its rejection (an empty scope
+    /// stack) is WIT's `operation-error`.
+    fn gpu_device_pop_error_scope(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Async<Result<Option<Resource<GpuError>>, PopErrorScopeError>> {
+        const WIT: &str = "[method]gpu-device.pop-error-scope";
+        let p = self.call(WIT, &self.obj(&self_), "popErrorScope", &[]);
+        let shared = self.shared();
+        Box::pin(async move {
+            match call::settle(p?).await {
+                Ok(e) if e.is_null() || e.is_undefined() => Ok(Ok(None)),
+                Ok(e) => Ok(Ok(Some(Resource::new(
+                    shared.objects.borrow_mut().insert(e),
+                )))),
+                Err(e) if error_name(&e) == "OperationError" => Ok(Err(PopErrorScopeError {
+                    kind: PopErrorScopeErrorKind::OperationError,
+                    message: call::message(&e),
+                })),
+                Err(e) => Err(call::trap(WIT, &e)),
+            }
+        })
+    }
+
+    fn gpu_device_on_uncaptured_error(
+        &mut self,
+        self_: Borrow<GpuDevice>,
+    ) -> Result<StreamReader<Resource<GpuError>>, Trap> {
+        Ok(errors::uncaptured_errors(&self.shared, &self.obj(&self_)))
     }
 
     labels!(GpuDevice, gpu_device_label, gpu_device_set_label);

@@ -5,16 +5,24 @@
 //! - [`device`]: the device, its `create-*` functions, errors and loss;
 //! - [`encoders`]: command, render-pass, compute-pass and render-bundle encoders;
 //! - [`queue`]: submission and uploads;
-//! - [`objects`]: the objects a device creates (buffers, textures, views, samplers, layouts,
-//!   pipelines, shader modules, query sets, command buffers, bind groups).
+//! - [`objects`]: the objects a device creates (textures, views, samplers, layouts,
+//!   pipelines, shader modules, query sets, command buffers, bind groups);
+//! - [`buffers`]: buffers and their mapping;
+//! - [`errors`]: GPU errors, device loss, the `lost` future and uncaptured-error stream;
+//! - [`limits`]: the getters of `gpu-supported-limits`;
+//! - [`records`]: WIT's `record-*` maps (plain JavaScript objects).
 //!
 //! A resource's drop forgets its object (the browser frees it when nothing references it;
 //! `destroy` is explicit in WIT, as in WebGPU).
 
+mod buffers;
 mod device;
 mod encoders;
+mod errors;
+mod limits;
 mod objects;
 mod queue;
+mod records;
 
 use gfx_component::abi::{Borrow, Resource, ResourceKind, Trap};
 use gfx_component::web::js::{FromJs, ToJs};
