@@ -631,6 +631,29 @@ async fn texture_getters_return_what_create_texture_was_given() {
     );
     assert_eq!(b.gpu_texture_usage(t).expect("usage"), usage);
     assert_eq!(b.gpu_texture_label(t).expect("label"), "atlas");
+    let view = b
+        .gpu_texture_create_view(
+            t,
+            Some(GpuTextureViewDescriptor {
+                format: None,
+                dimension: Some(GpuTextureViewDimension::D2Array),
+                usage: None,
+                aspect: None,
+                base_mip_level: Some(1),
+                mip_level_count: Some(1),
+                base_array_layer: None,
+                array_layer_count: None,
+                swizzle: None,
+                label: Some("atlas mip 1".into()),
+            }),
+        )
+        .expect("create-view");
+    assert_eq!(
+        b.gpu_texture_view_label(view.borrow()).expect("label"),
+        "atlas mip 1"
+    );
+    b.gpu_texture_destroy(t).expect("destroy");
+    b.gpu_texture_drop(texture);
 
     let volume = b
         .gpu_device_create_texture(
@@ -734,6 +757,7 @@ async fn a_query_set_reports_its_type_and_count_and_timestamps_need_their_featur
         "renamed"
     );
     b.gpu_query_set_destroy(set.borrow()).expect("destroy");
+    b.gpu_query_set_drop(set);
 
     // The default device has no timestamp-query feature: WebGPU throws a TypeError.
     let e = b
@@ -789,6 +813,11 @@ async fn a_wgsl_error_is_a_compilation_message_at_its_line() {
         pos as usize,
         offset - code.find("    let").expect("line 3") + 1
     );
+    for m in messages {
+        b.gpu_compilation_message_drop(m);
+    }
+    b.gpu_compilation_info_drop(info);
+    b.gpu_shader_module_drop(module);
 
     let fine = shader(&mut b, &device, RENDER);
     let info = b
@@ -865,6 +894,8 @@ async fn pipeline_bind_group_layouts_bind_the_shaders_resources() {
     assert!(e.is_none(), "a uniform buffer in the render layout");
     let (_, e) = validation(&mut b, &device, |b| bind(b, &render_layout, &storage)).await;
     assert!(e.is_some(), "a storage buffer in the uniform layout");
+    b.gpu_compute_pipeline_drop(compute);
+    b.gpu_render_pipeline_drop(render);
 }
 
 #[wasm_bindgen_test]
