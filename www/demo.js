@@ -1,7 +1,9 @@
 // Demo page: loads the demo components (listed in /demo/manifest.json, written by `npm start`) with
 // the browser loader, on one canvas, the way any page would use it — and shows what the loader
 // reports: mode, reason, trust level and digest of the handle, download progress, every event,
-// errors (LoadError code and message) and live frame metrics plotted over the last minute.
+// errors (LoadError code and message) and live frame metrics plotted over the last minute. A
+// second panel loads the triangle twice when the page opens, side by side: the signed copy (runs in
+// the browser) and the unsigned one (frames from the render server).
 //
 // An ES module; the page's CSP is `script-src 'self' 'wasm-unsafe-eval'` (the loader compiles its
 // wasm), no inline script or style.
@@ -447,6 +449,73 @@ async function load(component) {
   }
 }
 
+// --- side by side ---------------------------------------------------------------------------------
+
+/** The same guest (the triangle) twice, on two canvases: the signed copy, which the loader runs in
+ * the browser, and the unsigned one, which it shows only from the render server. */
+const SIDE_BY_SIDE = [
+  { id: 'trusted', el: 'sbs-trusted', handle: null },
+  { id: 'unsigned', el: 'sbs-unsigned', handle: null },
+];
+
+function where(handle) {
+  return `${handle.mode === 'server' ? 'from the render server' : 'in your browser'} — ${handle.reason}`;
+}
+
+function showSide(side, title) {
+  setText(`${side.el}-where`, where(side.handle));
+  $(side.el).setAttribute('aria-label', `${title}: ${side.handle.mode === 'server'
+    ? 'frames from the render server' : 'running in your browser'} (${side.handle.reason})`);
+}
+
+/** Once both show a frame: what each shows (a WebGPU canvas cannot be read back to compare). */
+function compareSides() {
+  const [a, b] = SIDE_BY_SIDE.map((s) => s.handle);
+  if (!a || !b) return;
+  const what = a.digest === b.digest
+    ? `Both show the same component (digest ${a.digest})`
+    : `They show different components (digests ${a.digest} and ${b.digest})`;
+  setText('sbs-compare', `${what}: on the left ${where(a)}, on the right ${where(b)}.`);
+}
+
+async function loadSide(side) {
+  const component = components.find((c) => c.id === side.id);
+  if (!component) throw new Error(`“${side.id}” is not in the demo manifest`);
+  setText(`${side.el}-title`, component.title);
+  $(side.el).setAttribute('aria-label', `${component.title}: loading`);
+  side.handle = await loader.loadComponent(component.url, {
+    canvas: $(side.el),
+    keyring: keyringUrl,
+    fallback: { endpoint: location.origin },
+    onEvent: (e) => {
+      // Live: a component that fails in the browser falls back to server frames.
+      if ((e.type === 'mode' || e.type === 'fallback') && side.handle) {
+        showSide(side, component.title);
+        compareSides();
+      }
+    },
+  });
+  showSide(side, component.title);
+}
+
+async function loadSideBySide() {
+  const results = await Promise.allSettled(SIDE_BY_SIDE.map(loadSide));
+  const failed = results.map((r, i) => [r, SIDE_BY_SIDE[i]]).filter(([r]) => r.status === 'rejected');
+  for (const [r, side] of failed) {
+    const code = r.reason instanceof loader.LoadError ? r.reason.code : 'internal';
+    setText(`${side.el}-where`, `could not show it: ${code}`);
+  }
+  if (failed.length) {
+    setText('sbs-compare', failed.map(([r, side]) => `${side.id}: ${r.reason?.message ?? r.reason}`).join('; '));
+  } else {
+    compareSides();
+  }
+}
+
+function stopSideBySide() {
+  for (const side of SIDE_BY_SIDE) side.handle?.stop();
+}
+
 // --- the chooser ----------------------------------------------------------------------------------
 
 function renderChoices() {
@@ -514,7 +583,10 @@ async function main() {
   $('forget').addEventListener('click', () => {
     forget().catch((e) => setText('consent-status', `forgetConsent failed: ${e.message}`));
   });
-  window.addEventListener('pagehide', stopCurrent);
+  window.addEventListener('pagehide', () => {
+    stopCurrent();
+    stopSideBySide();
+  });
   try {
     const res = await fetch(MANIFEST_URL, { cache: 'no-store' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -528,7 +600,10 @@ async function main() {
     p.className = 'bad';
     p.textContent = `Could not load the demo manifest (${MANIFEST_URL}: ${e.message}). Run npm start.`;
     $('choices').append(p);
+    setText('sbs-compare', 'No demo manifest: nothing to show.');
+    return;
   }
+  loadSideBySide();
 }
 
 main();

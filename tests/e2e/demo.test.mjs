@@ -2,9 +2,13 @@
 // and the built loader (www/dist), demo components made the way `npm start` makes them, the real
 // render server, real Chromium. The user picks a component, presses Load (or answers the consent
 // dialog) and the test reads the page's status text, facts, event log, progress bar, metrics plot
-// and the canvas pixels (element screenshots) — and that the strict CSP reported nothing.
+// and the canvas pixels (element screenshots) — and that the strict CSP reported nothing. The
+// side-by-side panel loads by itself: the signed triangle in the browser next to the unsigned one
+// from the render server, compared pixel by pixel.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+
+import { PNG } from 'pngjs';
 
 import {
   TRIANGLE_GREY, TRIANGLE_RED, buildDemoSite, elementPixels, isAnimatedClear, launchBrowser, same, startServer,
@@ -76,6 +80,25 @@ async function shown(page, title, reason, timeout = 60_000) {
 async function pick(page, id) {
   await page.getByRole('radio', { name: TITLES[id] }).check();
   await page.getByRole('button', { name: 'Load' }).click();
+}
+
+/**
+ * A 256×256 canvas as the user sees it. Not an element screenshot: the canvas sits at a fractional
+ * CSS y (text above it), so that one is 257 rows high; Chromium draws the canvas snapped to the
+ * nearest pixel, so the crop at the rounded position is the canvas's own pixels.
+ */
+async function canvasShot(page, locator) {
+  await locator.scrollIntoViewIfNeeded();
+  const box = await locator.boundingBox();
+  assert.deepEqual([box.width, box.height], [256, 256], 'the canvas is 256×256 CSS pixels');
+  const png = PNG.sync.read(await page.screenshot({ clip: { x: Math.round(box.x), y: Math.round(box.y), width: 256, height: 256 } }));
+  assert.deepEqual([png.width, png.height], [256, 256]);
+  return {
+    at(x, y) {
+      const i = (png.width * y + x) * 4;
+      return [png.data[i], png.data[i + 1], png.data[i + 2], png.data[i + 3]];
+    },
+  };
 }
 
 async function sessionOf(page) {
@@ -214,6 +237,52 @@ describe('demo page', () => {
     await page.keyboard.press('Enter');
     await statusText(page).filter({ hasText: `Stopped “${TITLES.unsigned}”` }).waitFor();
     assert.match(await logText(page), /^\S+ stopped reason=stop$/m);
+    assert.deepEqual(page.problems, []);
+  }));
+
+  it('side by side: the signed triangle in the browser and the unsigned one from the render server, same pixels', () => withDemo(async (page) => {
+    // Loaded when the page opens, without any choice: the signed copy runs client-side, the
+    // unsigned copy of the same component is shown from the render server.
+    const trusted = page.locator('#sbs-trusted');
+    const unsigned = page.locator('#sbs-unsigned');
+    await page.locator('#sbs-trusted-where').filter({ hasText: /^in your browser — verified$/ }).waitFor({ timeout: 60_000 });
+    await page.locator('#sbs-unsigned-where').filter({ hasText: /^from the render server — / }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#sbs-unsigned-where').innerText(), `from the render server — ${verdict('unsigned').reason}`);
+    assert.equal(verdict('unsigned').reason, 'unsigned');
+    assert.equal(await page.locator('#sbs-trusted-title').innerText(), TITLES.trusted);
+    assert.equal(await page.locator('#sbs-unsigned-title').innerText(), TITLES.unsigned);
+    assert.match(await trusted.getAttribute('aria-label'), /^Triangle, enterprise-trusted: running in your browser \(verified\)$/);
+    assert.match(await unsigned.getAttribute('aria-label'), /^Triangle, unsigned: frames from the render server \(unsigned\)$/);
+    // The same component: signing adds a section, the digest is of the component without it.
+    const digest = verdict('trusted').digest;
+    assert.equal(verdict('unsigned').digest, digest);
+    await page.locator('#sbs-compare').filter({ hasText: 'Both show the same component' }).waitFor();
+    assert.equal(await page.locator('#sbs-compare').innerText(),
+      `Both show the same component (digest ${digest}): on the left in your browser — verified, on the right from the render server — unsigned.`);
+
+    // As the user sees them (screenshots; a WebGPU canvas does not read back after present).
+    await waitForElementPixels(trusted, triangleShown, { what: 'the triangle in the browser' });
+    await waitForElementPixels(unsigned, triangleShown, { what: 'the triangle from the render server' });
+    const left = await canvasShot(page, trusted);
+    const right = await canvasShot(page, unsigned);
+    for (const p of [left, right]) {
+      // The crop is exactly the canvas: grey to every edge, none of the outline around it.
+      for (const [x, y] of [[0, 0], [255, 0], [0, 255], [255, 255], [128, 0], [0, 128]]) assert.deepEqual(p.at(x, y), TRIANGLE_GREY, `(${x}, ${y})`);
+    }
+    let sum = 0;
+    for (let y = 0; y < 256; y++) {
+      for (let x = 0; x < 256; x++) {
+        const a = left.at(x, y);
+        const b = right.at(x, y);
+        for (let c = 0; c < 4; c++) sum += Math.abs(a[c] - b[c]);
+      }
+    }
+    const diff = sum / (256 * 256 * 4);
+    assert.ok(diff <= 1, `mean absolute difference ${diff.toFixed(3)} / 255 per channel (≤ 1)`);
+    assert.deepEqual(left.at(128, 128), TRIANGLE_RED);
+    assert.deepEqual(right.at(3, 3), TRIANGLE_GREY);
+    // The chooser's canvas is untouched by the panel.
+    assert.equal(await canvas(page).getAttribute('aria-label'), 'No component loaded');
     assert.deepEqual(page.problems, []);
   }));
 
