@@ -57,6 +57,11 @@ pub struct Failure {
     pub message: String,
 }
 
+/// The embedder's present callback (frames so far).
+type PresentCallback = RefCell<Option<Box<dyn Fn(u64)>>>;
+/// The embedder's failure callback.
+type FailureCallback = RefCell<Option<Box<dyn Fn(&Failure)>>>;
+
 /// What the bridge and its embedder (the loader) share while a component runs.
 pub struct Shared {
     pub(crate) objects: RefCell<Objects>,
@@ -65,9 +70,9 @@ pub struct Shared {
     presented: Cell<u64>,
     failure: RefCell<Option<Failure>>,
     /// Called after every present (frame count, `performance.now()` of the frame's rAF).
-    on_present: RefCell<Option<Box<dyn Fn(u64)>>>,
+    on_present: PresentCallback,
     /// Called once with the first failure.
-    on_failure: RefCell<Option<Box<dyn Fn(&Failure)>>>,
+    on_failure: FailureCallback,
 }
 
 impl Shared {

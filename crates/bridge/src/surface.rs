@@ -115,8 +115,8 @@ fn position(canvas: &HtmlCanvasElement, e: &web_sys::MouseEvent) -> PointerEvent
         1.0
     };
     PointerEvent {
-        x: (f64::from(e.client_x()) - rect.left()) * sx,
-        y: (f64::from(e.client_y()) - rect.top()) * sy,
+        x: (e.client_x() - rect.left()) * sx,
+        y: (e.client_y() - rect.top()) * sy,
     }
 }
 
