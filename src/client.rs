@@ -35,6 +35,9 @@ pub struct ClientFailure {
     pub message: String,
 }
 
+/// The embedder's callback for a failure after the first frame.
+type FailureCallback = Box<dyn Fn(&ClientFailure)>;
+
 /// What the run is waiting on.
 #[derive(Default)]
 struct Progress {
@@ -44,7 +47,7 @@ struct Progress {
     failure: Option<ClientFailure>,
     ended: bool,
     waker: Option<Waker>,
-    on_failure: Option<Box<dyn Fn(&ClientFailure)>>,
+    on_failure: Option<FailureCallback>,
 }
 
 impl Progress {

@@ -155,8 +155,8 @@ fn position(canvas: &HtmlCanvasElement, size: (u32, u32), e: &MouseEvent) -> (f6
         canvas.client_width().max(1) as f64,
         canvas.client_height().max(1) as f64,
     );
-    let x = within(e.offset_x() as f64 * size.0 as f64 / cw, size.0 as f64);
-    let y = within(e.offset_y() as f64 * size.1 as f64 / ch, size.1 as f64);
+    let x = within(e.offset_x() * size.0 as f64 / cw, size.0 as f64);
+    let y = within(e.offset_y() * size.1 as f64 / ch, size.1 as f64);
     (x, y)
 }
 
