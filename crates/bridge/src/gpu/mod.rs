@@ -196,7 +196,12 @@ impl HostGpuAdapter for Bridge {
         descriptor: Option<GpuDeviceDescriptor>,
     ) -> Async<Result<Resource<GpuDevice>, RequestDeviceError>> {
         let adapter = self.obj(&self_);
-        let descriptor = self.js(&descriptor);
+        let js = self.js(&descriptor);
+        // The `required-limits` map is the host's once passed, and only needed for this call.
+        if let Some(limits) = descriptor.and_then(|d| d.required_limits) {
+            self.forget(limits);
+        }
+        let descriptor = js;
         let shared = self.shared();
         Box::pin(async move {
             let p = call::method(&adapter, "requestDevice", &[&descriptor])
