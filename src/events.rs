@@ -59,7 +59,7 @@ pub enum LoaderEvent {
     /// The loader switched to server frames (after a decision for the client, or a failure).
     #[serde(rename_all = "camelCase")]
     Fallback {
-        /// The reason (`consent-denied`, `client-runtime-unavailable`, …).
+        /// The reason (`consent-denied`, `trap`, `gpu-error`, …).
         reason: String,
         /// Explanation.
         message: String,
