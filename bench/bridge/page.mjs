@@ -64,8 +64,10 @@ async function start(variant, guest, urls) {
   if (variant === 'ours') {
     const L = await import('/dist/wasi-gfx-loader.mjs');
     t.loaded = t.call = performance.now();
+    const events = (out.events = []);
     const handle = await L.loadComponent(urls.signed, {
       canvas, keyring: '/keyring.json', fallback: { endpoint: location.origin },
+      onEvent: (e) => { if (e.type !== 'progress') events.push({ type: e.type, at: performance.now() }); },
     });
     t.resolved = performance.now();
     window.__handle = handle;
