@@ -1437,6 +1437,12 @@ async fn encoders_keep_their_labels_and_a_drop_forgets_the_object() {
             .expect("label"),
         "frame"
     );
+    g.b.gpu_queue_set_label(g.queue.borrow(), "main".into())
+        .expect("set-label");
+    assert_eq!(
+        g.b.gpu_queue_label(g.queue.borrow()).expect("label"),
+        "main"
+    );
     let pass = g.pass(&encoder, &view, colour(0.0, 0.0, 1.0, 1.0));
     g.b.gpu_render_pass_encoder_end(pass.borrow()).expect("end");
     let compute =
