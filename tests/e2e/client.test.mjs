@@ -181,13 +181,13 @@ describe('client-side failures fall back to server frames', () => {
     assert.match(fallback.message, /showing server frames/);
     assert.deepEqual(ev.filter((e) => e.type === 'mode').map((e) => [e.mode, e.reason]).slice(0, 2),
       [['client', 'verified'], ['server', 'trap']]);
-    // The render server draws it now (through WebGPU: the canvas keeps its webgpu context) —
-    // until it traps there too at its third frame, which the handle then reports.
+    // A render-server session takes over the canvas (drawing through WebGPU: the canvas keeps its
+    // webgpu context) — and the guest traps there too at its third frame, which the handle and an
+    // error event then report. (Whether a server frame is drawn before that is a race.)
     await page.waitForFunction(() => window.__handle.metrics().sessionId, null, { timeout: 20_000 });
     await page.waitForFunction(() => window.__handle.reason === 'guest-trap', null, { timeout: 20_000 });
-    const m = await page.evaluate(() => window.__handle.metrics());
-    assert.ok(m.frames >= 1, `server frames drawn: ${m.frames}`);
-    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'the server frames of it' });
+    assert.ok((await events(page)).some((e) => e.type === 'error' && e.code === 'guest-trap'));
+    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
   }));
 
   it('an uncaptured GPU error falls back with reason gpu-error; a policy may ignore it', () => fresh(async (ctx) => {
