@@ -76,6 +76,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The canvas the component draws on.
+    pub fn canvas(&self) -> &web_sys::HtmlCanvasElement {
+        &self.canvas
+    }
+
     /// Frames presented so far.
     pub fn presented(&self) -> u64 {
         self.presented.get()

@@ -63,3 +63,65 @@ async fn a_device_reports_its_adapter_and_keeps_its_label() {
         .gpu_supported_features_has(features.borrow(), "no-such-feature".into())
         .expect("has"));
 }
+
+/// The surface is the canvas: a size in `create-desc` and `request-set-size` set its drawing
+/// buffer, `width`/`height` read it back.
+#[wasm_bindgen_test]
+fn the_surface_is_the_canvas_drawing_buffer() {
+    use gfx_bridge::bindings::surface::{CreateDesc, HostSurface};
+    let mut b = bridge();
+    let s = b
+        .surface_new(CreateDesc {
+            height: Some(48),
+            width: Some(80),
+        })
+        .expect("surface");
+    assert_eq!(b.surface_width(s.borrow()).expect("width"), 80);
+    assert_eq!(b.surface_height(s.borrow()).expect("height"), 48);
+    b.surface_request_set_size(s.borrow(), Some(30), None)
+        .expect("request-set-size");
+    assert_eq!(
+        (
+            b.surface_width(s.borrow()).expect("width"),
+            b.surface_height(s.borrow()).expect("height")
+        ),
+        (80, 30)
+    );
+    b.surface_drop(s);
+}
+
+/// Frame-buffer pixels are little-endian `0x00RRGGBB` (bytes B, G, R, X) — the upstream host's
+/// layout — and reach the canvas as opaque RGBA; `get-with-copy` gives the same bytes back (X as 0).
+#[wasm_bindgen_test]
+fn frame_buffer_pixels_are_bgrx_and_reach_the_canvas_as_rgba() {
+    use gfx_bridge::bindings::frame_buffer::HostBuffer;
+    use gfx_bridge::bindings::surface::{CreateDesc, HostSurface};
+    use gfx_bridge::bindings::surface_frame_buffer::HostContext;
+    use wasm_bindgen::JsCast;
+    let mut b = bridge();
+    let s = b
+        .surface_new(CreateDesc {
+            height: Some(1),
+            width: Some(2),
+        })
+        .expect("surface");
+    let ctx = b.context_new(s.borrow()).expect("2d context");
+    let buffer = b.context_get_current_buffer(ctx.borrow()).expect("buffer");
+    // Pixel 0: r=10 g=20 b=30; pixel 1: r=200 g=100 b=50 (the X byte is ignored).
+    let bgrx = vec![30, 20, 10, 99, 50, 100, 200, 0];
+    b.buffer_set_with_copy(buffer.borrow(), bgrx).expect("set");
+    assert_eq!(
+        b.buffer_get_with_copy(buffer.borrow()).expect("get"),
+        [30, 20, 10, 0, 50, 100, 200, 0]
+    );
+    b.context_present(ctx.borrow()).expect("present");
+    let canvas = b.shared().canvas().clone();
+    let c2d: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .expect("getContext")
+        .expect("the 2d context")
+        .unchecked_into();
+    let data = c2d.get_image_data(0, 0, 2, 1).expect("getImageData").data();
+    assert_eq!(data.to_vec(), [10, 20, 30, 255, 200, 100, 50, 255]);
+    assert_eq!(b.shared().presented(), 1);
+}
