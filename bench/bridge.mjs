@@ -481,6 +481,8 @@ function report(ctx) {
       ['5. gzip bytes besides the component', `≤ ${fmtInt(GOALS.gzBytes)}`, fmtInt(oursGz), oursGz / GOALS.gzBytes, oursGz <= GOALS.gzBytes,
         `jco AOT ${fmtInt(sum(S.jco.filter((f) => f.name !== 'triangle.core.wasm'), 'gz') + S.shim.gz)}, jco in the page ${fmtInt(sum(S.transpiler, 'gz') + S.shim.gz)}`],
     ].map(([what, goal, got, ratio, met, others]) => [what, goal, got, fmtRatio(ratio), Number.isFinite(ratio) ? `**${verdict(met)}**` : 'not measured', others]);
+    const pf = A.fps.ours.paired;
+    if (pf.p10 < GOALS.fpsRatio && pf.p90 >= GOALS.fpsRatio) rows[2][4] += ` (per-round ratios ${fmtRatio(pf.p10)} – ${fmtRatio(pf.p90)}: undecided here)`;
     L.push(table(['Goal (ours)', 'Target', 'Measured', 'measured ÷ target', 'Verdict', 'The others'], rows, ['l', 'r', 'r', 'r', 'l', 'l']));
     L.push('');
   }
@@ -539,7 +541,9 @@ function report(ctx) {
   L.push('');
   if (P.ours.loaderFrames.length) L.push(`The loader's own count (\`metrics().frames\`) over the same windows: ${P.ours.loaderFrames.join(', ')} (instrument.js: ${P.ours.submitted.join(', ')}).`, '');
   const fr = P.ours.paired.med;
-  L.push(`Goal: ours ≥ ${GOALS.fpsRatio}× plain JS (judged on the median of the per-round ratios): ${fmtRatio(fr)} — **${verdict(fr >= GOALS.fpsRatio)}**.`, '');
+  const straddles = P.ours.paired.p10 < GOALS.fpsRatio && P.ours.paired.p90 >= GOALS.fpsRatio;
+  L.push(`Goal: ours ≥ ${GOALS.fpsRatio}× plain JS (judged on the median of the per-round ratios): ${fmtRatio(fr)} — **${verdict(fr >= GOALS.fpsRatio)}**` +
+    (straddles ? ` (but the per-round ratios, p10 – p90 ${fmtRatio(P.ours.paired.p10)} – ${fmtRatio(P.ours.paired.p90)}, lie on both sides of the goal: on this loaded machine the run does not decide it).` : '.'), '');
 
   // 4.
   const T = A.latency;
