@@ -155,8 +155,12 @@ fn position(canvas: &HtmlCanvasElement, size: (u32, u32), e: &MouseEvent) -> (f6
         canvas.client_width().max(1) as f64,
         canvas.client_height().max(1) as f64,
     );
-    let x = within(e.offset_x() * size.0 as f64 / cw, size.0 as f64);
-    let y = within(e.offset_y() * size.1 as f64 / ch, size.1 as f64);
+    // `offsetX` is an `i32` in web-sys's stable API and an `f64` under `web_sys_unstable_apis`
+    // (which .cargo/config.toml sets for wasm32, for the bridge's WebGPU): convert either way.
+    #[allow(clippy::useless_conversion)]
+    let (ox, oy) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+    let x = within(ox * size.0 as f64 / cw, size.0 as f64);
+    let y = within(oy * size.1 as f64 / ch, size.1 as f64);
     (x, y)
 }
 
