@@ -8,37 +8,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use gfx_bridge::bindings::webgpu::*;
-use gfx_bridge::Bridge;
-use gfx_component::abi::Resource;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{bridge, device};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// A bridge on a fresh canvas.
-fn bridge() -> Bridge {
-    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("canvas").ok())
-        .map(wasm_bindgen::JsCast::unchecked_into)
-        .expect("a canvas");
-    canvas.set_width(64);
-    canvas.set_height(64);
-    Bridge::new(canvas)
-}
-
-/// get-gpu → request-adapter → request-device (default options).
-async fn device(b: &mut Bridge) -> Resource<GpuDevice> {
-    let gpu = b.get_gpu().expect("get-gpu");
-    let adapter = b
-        .gpu_request_adapter(gpu.borrow(), None)
-        .await
-        .expect("request-adapter")
-        .expect("an adapter");
-    b.gpu_adapter_request_device(adapter.borrow(), None)
-        .await
-        .expect("request-device")
-        .expect("a device")
-}
 
 #[wasm_bindgen_test]
 async fn a_device_reports_its_adapter_and_keeps_its_label() {
