@@ -5,7 +5,12 @@
 //! Frames go through the canvas's 2D context; a canvas that already shows WebGPU (the component
 //! ran client-side before the loader fell back, and a canvas keeps its first context kind) gets
 //! them through WebGPU instead: the loader's own device copies each frame into the canvas's
-//! current texture.
+//! current texture. Configuring a WebGPU context clears it, so the loader configures it only
+//! when the first server frame arrives: until then the canvas keeps the component's last
+//! client-side frame instead of going blank.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,7 +27,14 @@ enum Paint {
     /// `drawImage` on the 2D context.
     TwoD(CanvasRenderingContext2d),
     /// `copyExternalImageToTexture` into the WebGPU context's current texture.
-    Gpu { context: JsValue, queue: JsValue },
+    Gpu {
+        context: JsValue,
+        /// The `GPUCanvasConfiguration` the context gets before the first frame.
+        config: JsValue,
+        /// Whether `configure` has been called (by the first [`FrameCanvas::draw`]).
+        configured: Rc<Cell<bool>>,
+        queue: JsValue,
+    },
 }
 
 /// A canvas with the context frames are drawn through.
@@ -46,8 +58,8 @@ async fn settle(v: JsValue) -> Result<JsValue, JsValue> {
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&v)).await
 }
 
-/// The canvas's WebGPU context, configured for a device of the loader's own, ready to take
-/// copies of frames.
+/// The canvas's WebGPU context and a device of the loader's own to copy frames into it with
+/// (configured by the first draw).
 async fn gpu_paint(canvas: &HtmlCanvasElement) -> Result<Paint, JsValue> {
     let context = call(canvas, "getContext", &[&JsValue::from_str("webgpu")])?;
     if context.is_null() {
@@ -70,9 +82,10 @@ async fn gpu_paint(canvas: &HtmlCanvasElement) -> Result<Paint, JsValue> {
     // RENDER_ATTACHMENT | COPY_DST
     set("usage", &JsValue::from(0x12))?;
     set("alphaMode", &JsValue::from_str("opaque"))?;
-    call(&context, "configure", &[&config])?;
     Ok(Paint::Gpu {
         context,
+        config: config.into(),
+        configured: Rc::new(Cell::new(false)),
         queue: get(&device, "queue"),
     })
 }
@@ -109,7 +122,18 @@ impl FrameCanvas {
                     frame, 0.0, 0.0, w as f64, h as f64,
                 );
             }
-            Paint::Gpu { context, queue } => {
+            Paint::Gpu {
+                context,
+                config,
+                configured,
+                queue,
+            } => {
+                if !configured.get() {
+                    if call(context, "configure", &[config]).is_err() {
+                        return;
+                    }
+                    configured.set(true);
+                }
                 let source = js_sys::Object::new();
                 let _ = Reflect::set(&source, &JsValue::from_str("source"), frame);
                 let dest = js_sys::Object::new();
