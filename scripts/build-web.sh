@@ -4,6 +4,7 @@
 #   wasi-gfx-loader.mjs    ES module            (import { loadComponent } from '.../wasi-gfx-loader.mjs')
 #   wasi-gfx-loader.js     classic script       (<script src=".../wasi-gfx-loader.js"> → window.WasiGfxLoader)
 #   wasi-gfx-loader.d.ts   TypeScript declarations
+#   wasi-gfx-loader.worker.js  the sandbox worker (loads the same wasm; see src/sandbox/)
 #   wasi-gfx-loader.wasm   the loader itself (Rust, wasm-bindgen), fetched by either script from next to it
 #
 # Steps: cargo build (wasm32, the size-tuned `web` profile) → wasm-bindgen --target web (the
@@ -48,6 +49,9 @@ log "esbuild → wasi-gfx-loader.mjs, wasi-gfx-loader.js"
 "$ESBUILD" "${common[@]}" --format=esm --define:__CLASSIC_SCRIPT__=false --outfile="$DIST/wasi-gfx-loader.mjs"
 "$ESBUILD" "${common[@]}" --format=iife --global-name=WasiGfxLoader --define:__CLASSIC_SCRIPT__=true \
   --outfile="$DIST/wasi-gfx-loader.js"
+log "esbuild → wasi-gfx-loader.worker.js (the sandbox worker)"
+"$ESBUILD" www/src/worker.ts --bundle --minify --target=es2022 --legal-comments=none --format=iife \
+  --log-level=warning --log-override:empty-import-meta=silent --outfile="$DIST/wasi-gfx-loader.worker.js"
 cp "$GLUE/wasi_gfx_loader_bg.wasm" "$DIST/wasi-gfx-loader.wasm"
 
 log "tsc → wasi-gfx-loader.d.ts"

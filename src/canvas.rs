@@ -2,9 +2,10 @@
 //! canvas, and the visible error state — the loader never leaves a canvas blank without saying
 //! why.
 //!
-//! Frames go through the canvas's 2D context; a canvas that already shows WebGPU (the component
-//! ran client-side before the loader fell back, and a canvas keeps its first context kind) gets
-//! them through WebGPU instead: the loader's own device copies each frame into the canvas's
+//! Frames go through the canvas's 2D context. A canvas that already has another context keeps
+//! it (a canvas keeps its first context kind): after the sandbox fell back, frames go through
+//! its `bitmaprenderer` context; on a canvas that shows WebGPU (the component ran on the main
+//! thread before the loader fell back) through WebGPU instead: the loader's own device copies each frame into the canvas's
 //! current texture. Configuring a WebGPU context clears it, so the loader configures it only
 //! when the first server frame arrives: until then the canvas keeps the component's last
 //! client-side frame instead of going blank.
@@ -26,6 +27,9 @@ pub const ERROR_BACKGROUND: &str = "#301010";
 enum Paint {
     /// `drawImage` on the 2D context.
     TwoD(CanvasRenderingContext2d),
+    /// `transferFromImageBitmap` on the `bitmaprenderer` context (the sandbox's frames were
+    /// shown through it before the loader fell back).
+    Bitmap(JsValue),
     /// `copyExternalImageToTexture` into the WebGPU context's current texture.
     Gpu {
         context: JsValue,
@@ -95,12 +99,15 @@ impl FrameCanvas {
     pub async fn new(canvas: &HtmlCanvasElement) -> Result<Self, LoadError> {
         let paint = match context_2d(canvas) {
             Some(ctx) => Paint::TwoD(ctx),
-            None => gpu_paint(canvas).await.map_err(|e| {
-                LoadError::Internal(format!(
-                    "server frames cannot be drawn on this canvas: {}",
-                    e.as_string().unwrap_or_else(|| format!("{e:?}"))
-                ))
-            })?,
+            None => match canvas.get_context("bitmaprenderer").ok().flatten() {
+                Some(renderer) => Paint::Bitmap(renderer.into()),
+                None => gpu_paint(canvas).await.map_err(|e| {
+                    LoadError::Internal(format!(
+                        "server frames cannot be drawn on this canvas: {}",
+                        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+                    ))
+                })?,
+            },
         };
         Ok(FrameCanvas {
             canvas: canvas.clone(),
@@ -121,6 +128,10 @@ impl FrameCanvas {
                 let _ = ctx.draw_image_with_image_bitmap_and_dw_and_dh(
                     frame, 0.0, 0.0, w as f64, h as f64,
                 );
+            }
+            Paint::Bitmap(renderer) => {
+                // The renderer takes the bitmap over; the canvas shows it at its own size.
+                let _ = call(renderer, "transferFromImageBitmap", &[frame]);
             }
             Paint::Gpu {
                 context,
@@ -158,7 +169,7 @@ impl FrameCanvas {
     pub fn show_error(&self, code: &str, message: &str) {
         match &self.paint {
             Paint::TwoD(ctx) => paint_error(&self.canvas, ctx, code, message),
-            Paint::Gpu { .. } => label(&self.canvas, code, message),
+            Paint::Gpu { .. } | Paint::Bitmap(_) => label(&self.canvas, code, message),
         }
     }
 }

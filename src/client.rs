@@ -1,18 +1,19 @@
 //! The client path: a verified, planned component run by the in-browser component runtime
-//! (`gfx-component`) with the wasi-gfx bridge (`gfx-bridge`) as its host, drawing on the page's
-//! canvas.
+//! (`gfx-component`) with the wasi-gfx bridge (`gfx-bridge`) as its host.
 //!
-//! [`start`] instantiates, calls the guest's `start` export and waits until the first frame is
-//! presented — or the guest fails first (a trap, a lost device, an uncaptured GPU error, no
-//! frame within [`FIRST_FRAME_TIMEOUT_MS`]), which the loader answers with server frames. After
-//! the first frame, a [`ClientRun`] reports a later failure through the callback given to
-//! [`ClientRun::on_failure`].
+//! [`start`] instantiates in this thread, calls the guest's `start` export and waits until the
+//! first frame is presented — or the guest fails first (a trap, a lost device, an uncaptured
+//! GPU error, no frame within [`FIRST_FRAME_TIMEOUT_MS`]). The sandbox worker runs it on an
+//! offscreen canvas (see [`crate::sandbox`]); the page's main thread runs it only in the
+//! `sandbox: 'none'` mode kept for comparison. What the loader holds of either is a
+//! [`ClientRun`]; a failure after the first frame reaches [`ClientRun::on_failure`], and the
+//! loader answers it with server frames.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use gfx_bridge::{Bridge, Shared};
+use gfx_bridge::{Bridge, Shared, Target};
 use gfx_component::web::{instantiate, Instance};
 use gfx_component::{Allowlist, Plan};
 use gfx_trust::policy::GpuErrors;
@@ -58,24 +59,68 @@ impl Progress {
     }
 }
 
-/// A component running client-side.
-pub struct ClientRun {
+/// A component running client-side, as the page's loader holds it.
+pub enum ClientRun {
+    /// In the page's own thread, on its canvas (`sandbox: 'none'`).
+    Local(LocalRun, HtmlCanvasElement),
+    /// In the sandbox worker, shown on the page's canvas.
+    Worker(crate::sandbox::page::WorkerRun),
+}
+
+impl ClientRun {
+    /// The page's canvas.
+    pub fn canvas(&self) -> &HtmlCanvasElement {
+        match self {
+            ClientRun::Local(_, canvas) => canvas,
+            ClientRun::Worker(w) => w.canvas(),
+        }
+    }
+
+    /// Frames shown so far.
+    pub fn presented(&self) -> u64 {
+        match self {
+            ClientRun::Local(run, _) => run.shared().presented(),
+            ClientRun::Worker(w) => w.frames(),
+        }
+    }
+
+    /// Frames shown in the last second.
+    pub fn fps(&self) -> f64 {
+        match self {
+            ClientRun::Local(run, _) => run.fps(),
+            ClientRun::Worker(w) => w.fps(),
+        }
+    }
+
+    /// Calls `f` once if the component fails after its first frame (also when it already has).
+    pub fn on_failure(&self, f: impl Fn(&ClientFailure) + 'static) {
+        match self {
+            ClientRun::Local(run, _) => run.on_failure(f),
+            ClientRun::Worker(w) => w.on_failure(f),
+        }
+    }
+
+    /// Stops the component.
+    pub fn stop(&self) {
+        match self {
+            ClientRun::Local(run, _) => run.stop(),
+            ClientRun::Worker(w) => w.stop(),
+        }
+    }
+}
+
+/// A component running in this thread.
+pub struct LocalRun {
     shared: Rc<Shared>,
-    canvas: HtmlCanvasElement,
     progress: Rc<RefCell<Progress>>,
     /// Keeps the instance (its memory, tables, host) alive while the guest runs.
     _instance: Rc<Instance>,
 }
 
-impl ClientRun {
+impl LocalRun {
     /// The bridge's view: frames presented, failure.
     pub fn shared(&self) -> &Rc<Shared> {
         &self.shared
-    }
-
-    /// The canvas it draws on.
-    pub fn canvas(&self) -> &HtmlCanvasElement {
-        &self.canvas
     }
 
     /// Frames presented in the last second.
@@ -115,15 +160,15 @@ fn fail(progress: &Rc<RefCell<Progress>>, failure: ClientFailure) {
     }
 }
 
-/// Instantiates `component` (planned as `plan`) with the bridge on `canvas`, starts it and
+/// Instantiates `component` (planned as `plan`) with the bridge on `target`, starts it and
 /// waits for its first frame.
 pub async fn start(
     plan: &Plan,
     component: &[u8],
-    canvas: &HtmlCanvasElement,
+    target: Target,
     gpu_errors: GpuErrors,
-) -> Result<ClientRun, ClientFailure> {
-    let bridge = Bridge::new(canvas.clone());
+) -> Result<LocalRun, ClientFailure> {
+    let bridge = Bridge::on(target);
     let shared = bridge.shared();
     let instance = instantiate(
         plan,
@@ -236,9 +281,8 @@ pub async fn start(
         shared.stop();
         return Err(f);
     }
-    Ok(ClientRun {
+    Ok(LocalRun {
         shared,
-        canvas: canvas.clone(),
         progress,
         _instance: instance,
     })

@@ -51,6 +51,9 @@ pub struct Metrics {
     pub reconnects: u32,
     /// The render server's session id (server mode).
     pub session_id: Option<String>,
+    /// Where a client-side component runs: `worker` (the sandbox) or `main-thread`; `null`
+    /// for server frames.
+    pub sandbox: Option<&'static str>,
 }
 
 /// The state behind a handle, shared with whatever drives the frames.
@@ -117,6 +120,7 @@ impl ComponentHandle {
                     let mut l = live.borrow_mut();
                     l.mode = "server";
                     l.metrics.mode = "server";
+                    l.metrics.sandbox = None;
                     l.reason = f.reason.into();
                 }
                 emitter.emit(LoaderEvent::Fallback {
@@ -191,7 +195,7 @@ impl ComponentHandle {
         let mut m = self.live.borrow().metrics.clone();
         #[cfg(target_arch = "wasm32")]
         if let (Some(run), "client") = (&self.client, m.mode) {
-            m.frames = run.shared().presented();
+            m.frames = run.presented();
             m.fps = run.fps();
         }
         m.serialize(&serde_wasm_bindgen::Serializer::json_compatible())

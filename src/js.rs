@@ -50,12 +50,20 @@ pub fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
-/// Milliseconds since the page's time origin (`performance.now()`), or `Date.now()`.
+/// Milliseconds since the time origin of the page (or worker): `performance.now()`, or
+/// `Date.now()` where there is none.
 pub fn now_ms() -> f64 {
-    window()
-        .and_then(|w| w.performance())
+    get(&js_sys::global(), "performance")
+        .dyn_ref::<web_sys::Performance>()
         .map(|p| p.now())
         .unwrap_or_else(js_sys::Date::now)
+}
+
+/// `obj[name](...args)`; `Err` if it is not a function or it throws.
+pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = get(obj, name).dyn_into()?;
+    let list: js_sys::Array = args.iter().copied().collect();
+    f.apply(obj, &list)
 }
 
 /// Wall-clock time for signature and key validity.

@@ -35,6 +35,7 @@ pub mod js;
 pub mod keyring;
 pub mod loader;
 pub mod options;
+pub mod sandbox;
 pub mod server;
 pub mod source;
 pub mod storage;

@@ -315,19 +315,40 @@ async fn run(
             #[cfg(target_arch = "wasm32")]
             if let (Ok(plan), None) = (&planned, &failure) {
                 check_abort(signal)?;
-                let gpu_errors = decision
-                    .client_limits
-                    .as_ref()
-                    .map(|l| l.gpu_errors)
-                    .unwrap_or_default();
-                match crate::client::start(plan, checked.component(), &opts.canvas, gpu_errors)
+                let limits = decision.client_limits.as_ref();
+                let gpu_errors = limits.map(|l| l.gpu_errors).unwrap_or_default();
+                let started_run = match opts.sandbox {
+                    crate::options::SandboxChoice::Worker => {
+                        let sandbox = crate::sandbox::page::Sandbox {
+                            worker_url: crate::sandbox::page::worker_url(),
+                            cpu_ms: limits.map_or(5_000.0, |l| l.cpu.0 as f64),
+                            memory_bytes: limits
+                                .map_or(Limits::default().max_memory_bytes, |l| l.memory.0),
+                            gpu_errors,
+                        };
+                        crate::sandbox::page::start(checked.component(), &opts.canvas, &sandbox)
+                            .await
+                            .map(crate::client::ClientRun::Worker)
+                    }
+                    crate::options::SandboxChoice::None => crate::client::start(
+                        plan,
+                        checked.component(),
+                        gfx_bridge::Target::Element(opts.canvas.clone()),
+                        gpu_errors,
+                    )
                     .await
-                {
+                    .map(|run| crate::client::ClientRun::Local(run, opts.canvas.clone())),
+                };
+                match started_run {
                     Ok(run) => {
                         {
                             let mut l = live.borrow_mut();
                             l.mode = "client";
                             l.metrics.mode = "client";
+                            l.metrics.sandbox = Some(match opts.sandbox {
+                                crate::options::SandboxChoice::Worker => "worker",
+                                crate::options::SandboxChoice::None => "main-thread",
+                            });
                             l.metrics.time_to_first_frame_ms = Some(js::now_ms() - started);
                         }
                         emitter.emit(LoaderEvent::Mode {

@@ -50,6 +50,15 @@ pub enum HashChoice {
     Wasm,
 }
 
+/// Where a component allowed to run client-side runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxChoice {
+    /// In a dedicated worker under the watchdog and limits (the default).
+    Worker,
+    /// On the page's main thread: no watchdog (kept to measure what the sandbox costs).
+    None,
+}
+
 /// The typed options.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -69,6 +78,8 @@ pub struct LoadOptions {
     pub signal: Option<AbortSignal>,
     /// Hash implementation.
     pub hash: HashChoice,
+    /// Where a client-side component runs.
+    pub sandbox: SandboxChoice,
 }
 
 fn invalid(field: &str, problem: &str) -> LoadError {
@@ -184,6 +195,7 @@ impl LoadOptions {
         };
 
         let hash = parse_hash(&js::get(options, "hash"))?;
+        let sandbox = parse_sandbox(&js::get(options, "sandbox"))?;
 
         Ok(LoadOptions {
             canvas,
@@ -194,6 +206,7 @@ impl LoadOptions {
             on_event,
             signal,
             hash,
+            sandbox,
         })
     }
 }
@@ -206,6 +219,16 @@ pub fn parse_hash(value: &JsValue) -> Result<HashChoice, LoadError> {
         Some("webcrypto") => Ok(HashChoice::WebCrypto),
         Some("wasm") => Ok(HashChoice::Wasm),
         _ => Err(invalid("hash", "must be 'auto', 'webcrypto' or 'wasm'")),
+    }
+}
+
+/// `sandbox: 'worker' | 'none'` (undefined = worker).
+pub fn parse_sandbox(value: &JsValue) -> Result<SandboxChoice, LoadError> {
+    match value.as_string().as_deref() {
+        _ if value.is_undefined() || value.is_null() => Ok(SandboxChoice::Worker),
+        Some("worker") => Ok(SandboxChoice::Worker),
+        Some("none") => Ok(SandboxChoice::None),
+        _ => Err(invalid("sandbox", "must be 'worker' or 'none'")),
     }
 }
 

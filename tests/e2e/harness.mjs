@@ -37,6 +37,11 @@ function sign(args, cwd) {
 /** Guests signed at `enterprise-trusted` as `components/client-<guest>.wasm` by buildSite. */
 export const CLIENT_GUESTS = ['animated-clear', 'textured-quad', 'compute-readback', 'cpu-gradient', 'input-echo',
   'hostile-trap-at-frame', 'gpu-error-at-frame'];
+// Trusted hostile guests for the sandbox (tests/e2e/sandbox.test.mjs), in their own folder `sandbox/`:
+// a signed copy has the digest of the unsigned one, so in components/ they would change the level
+// the render server gives the unsigned hostile guests other tests load.
+export const SANDBOX_GUESTS = ['animated-clear', 'hostile-trap-at-frame', 'hostile-spin', 'hostile-spin-in-start',
+  'hostile-memory-bomb'];
 
 export function buildSite() {
   for (const f of [GFX_SIGN, SERVER]) {
@@ -72,10 +77,21 @@ export function buildSite() {
     const caps = guest === 'cpu-gradient' ? ['surface', 'frame-buffer'] : ['gpu', 'surface'];
     signed(guest, `client-${guest}.wasm`, enterprise, 'enterprise-trusted', 'Test Enterprise', caps);
   }
+  const sandboxDir = path.join(site, 'sandbox');
+  fs.mkdirSync(sandboxDir);
+  for (const guest of SANDBOX_GUESTS) {
+    sign(['sign', '--key', enterprise, '--level', 'enterprise-trusted', '--signer', 'Test Enterprise', '--name', guest,
+      '--version', '1.0.0', '--capability', 'gpu', '--capability', 'surface', path.join(GUESTS, `${guest}.wasm`),
+      '-o', path.join(sandboxDir, `${guest}.wasm`)], dir);
+  }
   // A policy that keeps client-side components running through uncaptured GPU errors.
   const policy = JSON.parse(fs.readFileSync(path.join(ROOT, 'crates', 'trust', 'policy', 'default.json'), 'utf8'));
   policy.levels['enterprise-trusted'].client.gpuErrors = 'ignore';
   fs.writeFileSync(path.join(site, 'policy-ignore-gpu-errors.json'), JSON.stringify(policy));
+  // The sandbox's tests (tests/e2e/sandbox.test.mjs): short limits, so a hostile guest meets them soon.
+  const sandbox = JSON.parse(fs.readFileSync(path.join(ROOT, 'crates', 'trust', 'policy', 'default.json'), 'utf8'));
+  Object.assign(sandbox.levels['enterprise-trusted'].client, { cpu: '1s', memory: '64MiB' });
+  fs.writeFileSync(path.join(site, 'policy-sandbox.json'), JSON.stringify(sandbox));
   fs.copyFileSync(path.join(GUESTS, 'animated-clear.wasm'), path.join(comps, 'unsigned.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'input-echo.wasm'), path.join(comps, 'input.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'hostile-spin.wasm'), path.join(comps, 'spin.wasm'));
@@ -102,12 +118,13 @@ export function buildSite() {
 
 /**
  * Starts the render server on `port` (0: any) serving `site`; resolves with {url, port, stop}.
- * Its keyring and components are `site`/keyring.json and `site`/components unless given.
+ * Its keyring and components are `site`/keyring.json and `site`/components unless given; `policy`
+ * replaces the server's embedded policy.
  */
-export function startServer(site, { port = 0, keyring = path.join(site, 'keyring.json'), components = path.join(site, 'components') } = {}) {
+export function startServer(site, { port = 0, keyring = path.join(site, 'keyring.json'), components = path.join(site, 'components'), policy } = {}) {
   const cache = path.join(os.tmpdir(), 'gfx-e2e-mesa-cache');
   const child = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--keyring', keyring,
-    '--components', components, '--www', site,
+    '--components', components, '--www', site, ...(policy ? ['--policy', policy] : []),
     '--compile-cache', path.join(ROOT, 'target', 'e2e-wasmtime-cache')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MESA_SHADER_CACHE_DIR: cache, RUST_LOG: process.env.RUST_LOG ?? 'gfx_render_server=warn' },

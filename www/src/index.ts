@@ -74,6 +74,13 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Which SHA-256 computes the digest: WebCrypto where available (default), or wasm. */
   hash?: 'auto' | 'webcrypto' | 'wasm';
+  /**
+   * Where a component allowed to run client-side runs: `'worker'` (default) — a dedicated
+   * Worker (`wasi-gfx-loader.worker.js`, next to this script) under the policy's cpu, memory and
+   * GPU limits, never on the page's thread; `'none'` — the page's main thread, without the
+   * watchdog (for measuring what the sandbox costs; not for untrusted publishers).
+   */
+  sandbox?: 'worker' | 'none';
 }
 
 /** Machine-readable reasons a handle reports. */
@@ -98,6 +105,10 @@ export type Reason =
   | 'gpu-error'
   | 'first-frame-timeout'
   | 'canvas-in-use'
+  | 'cpu-limit'
+  | 'gpu-limit'
+  | 'worker-unavailable'
+  | 'sandbox-protocol'
   | 'component-invalid'
   | 'guest-trap'
   | (string & {});
@@ -115,6 +126,8 @@ export interface LoaderMetrics {
   frameLatencyMs: number | null;
   reconnects: number;
   sessionId: string | null;
+  /** Where a client-side component runs: `'worker'` (the sandbox) or `'main-thread'`; `null` for server frames. */
+  sandbox: 'worker' | 'main-thread' | null;
 }
 
 export interface ComponentHandle {
@@ -203,10 +216,15 @@ const WASM_URL: URL = __CLASSIC_SCRIPT__
   ? new URL('wasi-gfx-loader.wasm', (document.currentScript as HTMLScriptElement | null)?.src ?? location.href)
   : new URL('./wasi-gfx-loader.wasm', import.meta.url);
 
+// The sandbox worker's script, next to this one (see src/sandbox/).
+const WORKER_URL: URL = new URL('wasi-gfx-loader.worker.js', WASM_URL);
+
 let ready: Promise<unknown> | null = null;
 
 function start(): Promise<unknown> {
-  ready ??= init({ module_or_path: WASM_URL }).catch((e: unknown) => {
+  ready ??= init({ module_or_path: WASM_URL }).then(
+    () => wasm.setWorkerUrl(WORKER_URL.href),
+  ).catch((e: unknown) => {
     ready = null;
     throw new LoadError('internal', `cannot load ${WASM_URL.href}: ${String(e)}`);
   });

@@ -51,7 +51,7 @@ impl HostContext for Bridge {
         let wit = "wasi-gfx:surface/surface-frame-buffer#[constructor]context";
         let ctx = self.call(
             wit,
-            &self.shared.canvas.clone().into(),
+            &self.shared.canvas.js(),
             "getContext",
             &[&JsValue::from_str("2d")],
         )?;

@@ -31,6 +31,7 @@ mod frame_buffer;
 mod gpu;
 pub mod objects;
 pub mod surface;
+pub mod target;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -38,6 +39,7 @@ use std::rc::Rc;
 pub use bindings::RESOURCES;
 use bindings::{frame_buffer as fb, surface as surf, surface_frame_buffer, surface_webgpu, webgpu};
 use objects::Objects;
+pub use target::{Input, Port, Target};
 
 /// The interfaces the bridge implements, as the runtime's allowlist names them.
 pub const INTERFACES: &[&str] = &[
@@ -65,7 +67,7 @@ type FailureCallback = RefCell<Option<Box<dyn Fn(&Failure)>>>;
 /// What the bridge and its embedder (the loader) share while a component runs.
 pub struct Shared {
     pub(crate) objects: RefCell<Objects>,
-    pub(crate) canvas: web_sys::HtmlCanvasElement,
+    pub(crate) canvas: Target,
     stopped: Cell<bool>,
     presented: Cell<u64>,
     failure: RefCell<Option<Failure>>,
@@ -76,9 +78,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The canvas the component draws on.
-    pub fn canvas(&self) -> &web_sys::HtmlCanvasElement {
+    /// Where the component draws.
+    pub fn target(&self) -> &Target {
         &self.canvas
+    }
+
+    /// The canvas element the component draws on (none in a worker).
+    pub fn canvas(&self) -> Option<&web_sys::HtmlCanvasElement> {
+        self.canvas.element()
     }
 
     /// Frames presented so far.
@@ -114,6 +121,7 @@ impl Shared {
     pub(crate) fn presented_one(&self) {
         let n = self.presented.get() + 1;
         self.presented.set(n);
+        self.canvas.presented();
         if let Some(f) = &*self.on_present.borrow() {
             f(n);
         }
@@ -140,8 +148,13 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// A bridge drawing on `canvas`.
+    /// A bridge drawing on `canvas`, a canvas element of the page.
     pub fn new(canvas: web_sys::HtmlCanvasElement) -> Self {
+        Bridge::on(Target::Element(canvas))
+    }
+
+    /// A bridge drawing on `target` (a canvas element, or an offscreen canvas in a worker).
+    pub fn on(canvas: Target) -> Self {
         Bridge {
             shared: Rc::new(Shared {
                 objects: RefCell::new(Objects::default()),

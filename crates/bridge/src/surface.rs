@@ -1,4 +1,4 @@
-//! `wasi-gfx:surface/surface` on the page's canvas, and `surface-webgpu` (its `webgpu` context).
+//! `wasi-gfx:surface/surface` on the page's canvas (or a worker's offscreen one), and `surface-webgpu` (its `webgpu` context).
 //!
 //! - Size: the canvas's drawing buffer (`width` / `height` attributes); `request-set-size` and a
 //!   size in `create-desc` set them.
@@ -9,6 +9,9 @@
 //!   gets `tabindex=0` to be focusable, a pointer-down focuses it, Tab stays the page's);
 //!   `on-resize`: a `ResizeObserver` on the canvas. Events the guest has not read yet queue (at
 //!   most [`MAX_QUEUED`] per stream; older ones are dropped).
+//!
+//! In a worker ([`Target::Offscreen`]) the same streams are fed by the page's forwarded events
+//! (see [`crate::target`]): frames, pointer and key events and resizes of the page's canvas.
 //!
 //! Every stream ends when the embedder calls [`Shared::stop`](crate::Shared::stop).
 
@@ -25,6 +28,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::bindings::surface::*;
 use crate::bindings::surface_webgpu::{self, ContextConfiguration, GpuTexture};
+use crate::target::{Input, Target};
 use crate::{call, Bridge, Shared};
 
 /// Most unread events a stream keeps.
@@ -84,7 +88,7 @@ fn event_stream<T: 'static, K: 'static>(
     reader
 }
 
-/// Resolves at the next animation frame (window or worker), or at once if there is none.
+/// Resolves at the next animation frame of the window, or at once if there is none.
 async fn animation_frame() -> f64 {
     let global = js_sys::global();
     let raf = call::get(&global, "requestAnimationFrame");
@@ -173,54 +177,74 @@ fn listen(
 }
 
 impl Bridge {
-    fn canvas(&self) -> HtmlCanvasElement {
-        self.shared.canvas.clone()
-    }
-
+    /// A stream of the pointer events called `name`: the canvas's DOM events on the main
+    /// thread, the page's forwarded ones in a worker.
     fn pointer_stream(&self, name: &'static str) -> StreamReader<PointerEvent> {
-        let canvas = self.canvas();
-        event_stream(&self.shared, move |push| {
-            let c = canvas.clone();
-            listen(&canvas, &[name], move |e| {
-                if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
-                    if name == "pointerdown" {
-                        let _ = c.focus();
+        match self.shared.canvas.clone() {
+            Target::Element(canvas) => event_stream(&self.shared, move |push| {
+                let c = canvas.clone();
+                Keep::Listeners(listen(&canvas, &[name], move |e| {
+                    if let Some(m) = e.dyn_ref::<web_sys::MouseEvent>() {
+                        if name == "pointerdown" {
+                            let _ = c.focus();
+                        }
+                        push(position(&c, m));
                     }
-                    push(position(&c, m));
-                }
-            })
-        })
+                }))
+            }),
+            Target::Offscreen(_, port) => event_stream(&self.shared, move |push| {
+                Keep::Port(port.listen(move |input| match (name, input) {
+                    ("pointerdown", Input::PointerDown(p))
+                    | ("pointerup", Input::PointerUp(p))
+                    | ("pointermove", Input::PointerMove(p)) => push(p.clone()),
+                    _ => {}
+                }))
+            }),
+        }
     }
 
+    /// A stream of the key events called `name` (`keydown`, `keyup`).
     fn key_stream(&self, name: &'static str) -> StreamReader<KeyEvent> {
-        let canvas = self.canvas();
-        if !canvas.has_attribute("tabindex") {
-            let _ = canvas.set_attribute("tabindex", "0");
-        }
-        event_stream(&self.shared, move |push| {
-            listen(&canvas, &[name], move |e| {
-                if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-                    if k.key() == "Tab" {
-                        return; // keyboard navigation stays the page's
-                    }
-                    e.prevent_default();
-                    push(key_event(k));
+        match self.shared.canvas.clone() {
+            Target::Element(canvas) => {
+                if !canvas.has_attribute("tabindex") {
+                    let _ = canvas.set_attribute("tabindex", "0");
                 }
-            })
-        })
+                event_stream(&self.shared, move |push| {
+                    Keep::Listeners(listen(&canvas, &[name], move |e| {
+                        if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                            if k.key() == "Tab" {
+                                return; // keyboard navigation stays the page's
+                            }
+                            e.prevent_default();
+                            push(key_event(k));
+                        }
+                    }))
+                })
+            }
+            Target::Offscreen(_, port) => event_stream(&self.shared, move |push| {
+                Keep::Port(port.listen(move |input| match (name, input) {
+                    ("keydown", Input::KeyDown(k)) | ("keyup", Input::KeyUp(k)) => push(k.clone()),
+                    _ => {}
+                }))
+            }),
+        }
     }
+}
+
+/// What keeps a stream's subscription alive (dropped when the stream ends).
+#[allow(dead_code)] // held for their drop
+enum Keep {
+    Listeners(Vec<gloo_events::EventListener>),
+    Observers(Observers),
+    Port(Rc<dyn Fn(&Input)>),
 }
 
 impl HostSurface for Bridge {
     fn surface_new(&mut self, desc: CreateDesc) -> Result<Resource<Surface>, Trap> {
-        let canvas = self.canvas();
-        if let Some(w) = desc.width {
-            canvas.set_width(w);
-        }
-        if let Some(h) = desc.height {
-            canvas.set_height(h);
-        }
-        Ok(self.keep(canvas.into()))
+        let target = self.shared.canvas.clone();
+        target.set_size(desc.width, desc.height);
+        Ok(self.keep(target.js()))
     }
 
     fn surface_height(&mut self, _: Borrow<Surface>) -> Result<u32, Trap> {
@@ -237,17 +261,28 @@ impl HostSurface for Bridge {
         height: Option<u32>,
         width: Option<u32>,
     ) -> Result<(), Trap> {
-        if let Some(w) = width {
-            self.shared.canvas.set_width(w);
-        }
-        if let Some(h) = height {
-            self.shared.canvas.set_height(h);
-        }
+        self.shared.canvas.set_size(width, height);
         Ok(())
     }
 
     fn surface_on_resize(&mut self, _: Borrow<Surface>) -> Result<StreamReader<ResizeEvent>, Trap> {
-        let canvas = self.canvas();
+        let canvas = match self.shared.canvas.clone() {
+            Target::Element(canvas) => canvas,
+            Target::Offscreen(offscreen, port) => {
+                // The page forwards its canvas's new size; the worker's canvas follows it.
+                return Ok(event_stream(&self.shared, move |push| {
+                    Keep::Port(port.listen(move |input| {
+                        if let Input::Resize(width, height) = *input {
+                            if (offscreen.width(), offscreen.height()) != (width, height) {
+                                offscreen.set_width(width);
+                                offscreen.set_height(height);
+                                push(ResizeEvent { width, height });
+                            }
+                        }
+                    }))
+                }));
+            }
+        };
         Ok(event_stream(&self.shared, move |push| {
             let c = canvas.clone();
             let last = RefCell::new((c.width(), c.height()));
@@ -282,20 +317,24 @@ impl HostSurface for Bridge {
                 }
                 mo
             };
-            Observers {
+            Keep::Observers(Observers {
                 resize: observer,
                 attrs,
                 _callback: callback,
-            }
+            })
         }))
     }
 
     fn surface_on_frame(&mut self, _: Borrow<Surface>) -> Result<StreamReader<FrameEvent>, Trap> {
         let (mut writer, reader) = abi::stream::<FrameEvent>();
         let shared = self.shared();
+        let port = self.shared.canvas.port().cloned();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
-                animation_frame().await;
+                match &port {
+                    Some(port) => port.next_frame().await,
+                    None => drop(animation_frame().await),
+                }
                 if shared.stopped() {
                     break;
                 }
@@ -305,6 +344,9 @@ impl HostSurface for Bridge {
                     .is_err()
                 {
                     break;
+                }
+                if let Some(port) = &port {
+                    port.frame_read();
                 }
             }
         });
@@ -371,7 +413,7 @@ impl surface_webgpu::HostContext for Bridge {
         let wit = "wasi-gfx:surface/surface-webgpu#[constructor]context";
         let context = self.call(
             wit,
-            &self.shared.canvas.clone().into(),
+            &self.shared.canvas.js(),
             "getContext",
             &[&JsValue::from_str("webgpu")],
         )?;

@@ -90,7 +90,7 @@ fn frame_buffer_pixels_are_bgrx_and_reach_the_canvas_as_rgba() {
         [30, 20, 10, 0, 50, 100, 200, 0]
     );
     b.context_present(ctx.borrow()).expect("present");
-    let canvas = b.shared().canvas().clone();
+    let canvas = b.shared().canvas().expect("a canvas element").clone();
     let c2d: web_sys::CanvasRenderingContext2d = canvas
         .get_context("2d")
         .expect("getContext")

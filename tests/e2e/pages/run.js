@@ -1,9 +1,17 @@
 // Shared by the test pages: runs loadComponent with parameters from the query string and leaves
 // the outcome in window.__result (and `data-done` on <body>) for the test to read.
 //   ?component=URL &keyring=URL &endpoint=URL|none &consent=dialog|allow|deny &hash=wasm|webcrypto
-//   &policy=URL (a policy JSON to pass as options.policy)
+//   &policy=URL (a policy JSON to pass as options.policy) &sandbox=worker|none
+// A probe measures how long the page's main thread goes without running a 10 ms timer
+// (window.__probe.maxGapMs), from the loader's decision on.
 'use strict';
 window.__events = [];
+window.__probe = { maxGapMs: 0, last: null };
+setInterval(() => {
+  const now = performance.now();
+  if (window.__probe.last !== null) window.__probe.maxGapMs = Math.max(window.__probe.maxGapMs, now - window.__probe.last);
+  if (window.__events.some((e) => e.type === 'decision')) window.__probe.last = now;
+}, 10);
 window.__violations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
   window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
@@ -22,6 +30,7 @@ window.runLoaderPage = async function runLoaderPage(L) {
   if (consent === 'allow') options.consent = async () => true;
   else if (consent === 'deny') options.consent = async () => false;
   if (q.get('hash')) options.hash = q.get('hash');
+  if (q.get('sandbox')) options.sandbox = q.get('sandbox');
   if (q.get('policy')) options.policy = await (await fetch(q.get('policy'))).text();
   window.__api = L;
   try {

@@ -1,0 +1,158 @@
+// The client sandbox end to end: a trusted component runs in a dedicated Worker (never on the
+// page's thread) under the policy's cpu and memory limits, and a hostile one — loaded with a
+// trusted signature — leaves the page responsive and falls back to server frames with the
+// right reason. The limits come from tests' policy-sandbox.json (cpu 1 s, memory 64 MiB).
+// What is looked at: the handle's mode, reason and metrics, the loader's events, the page's
+// workers (Playwright lists them), a main-thread probe (run.js: the longest gap between 10 ms
+// timer ticks) and the canvas's pixels.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  buildSite, isAnimatedClear, launchBrowser, openPage, settled, startServer, waitForPixels,
+} from './harness.mjs';
+
+let site;
+let server;
+let browser;
+
+before(async () => {
+  site = buildSite();
+  // The render server gets the same short limits: its copies of the hostile guests end soon too.
+  // Its registry is the sandbox's own folder of signed hostile guests (see harness.mjs).
+  server = await startServer(site.site, {
+    policy: path.join(site.site, 'policy-sandbox.json'), components: path.join(site.site, 'sandbox'),
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const url = (component, params = {}) =>
+  `${server.url}/pages/module.html?${new URLSearchParams({
+    component: `/sandbox/${component}`, policy: '/policy-sandbox.json', ...params,
+  })}`;
+const events = (page) => page.evaluate(() => window.__events);
+const probe = (page) => page.evaluate(() => window.__probe.maxGapMs);
+
+async function fresh(fn) {
+  const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+/** Waits until no worker of the page is left. */
+async function noWorkers(page, what) {
+  const deadline = Date.now() + 5000;
+  while (page.workers().length > 0) {
+    if (Date.now() > deadline) assert.fail(`${what}: ${page.workers().length} worker(s) still running`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Loads a hostile guest and waits for the fallback; returns the page, the load's result and the
+ * fallback event. (A guest the render server cannot show either makes the load reject.)
+ */
+async function hostile(ctx, component, reason) {
+  const page = await openPage(ctx, url(component));
+  const result = await settled(page);
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'fallback'), null, { timeout: 20_000 });
+  const ev = await events(page);
+  const fallback = ev.find((e) => e.type === 'fallback');
+  assert.equal(fallback.reason, reason, JSON.stringify(ev) + page.logs.join('\n'));
+  return { page, result, fallback, events: ev };
+}
+
+describe('the client sandbox', () => {
+  it('a trusted component runs in a worker: frames on the canvas, the page\'s thread free, no worker after stop()', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('animated-clear.wasm'));
+    const r = await settled(page);
+    assert.deepEqual([r.mode, r.reason], ['client', 'verified'], JSON.stringify(await events(page)));
+    assert.equal(await page.evaluate(() => window.__handle.metrics().sandbox), 'worker');
+    assert.equal(page.workers().length, 1, 'one sandbox worker');
+    await page.waitForFunction(() => window.__handle.metrics().frames > 10, null, { timeout: 20_000 });
+    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'the guest\'s frames' });
+    await page.evaluate(() => window.__handle.stop());
+    await noWorkers(page, 'after stop()');
+    const frames = await page.evaluate(() => window.__handle.metrics().frames);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await page.evaluate(() => window.__handle.metrics().frames), frames, 'no frames after stop()');
+  }));
+
+  it('sandbox: "none" runs it on the page\'s thread instead (for comparison)', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('animated-clear.wasm', { sandbox: 'none' }));
+    const r = await settled(page);
+    assert.deepEqual([r.mode, r.reason], ['client', 'verified']);
+    assert.equal(await page.evaluate(() => window.__handle.metrics().sandbox), 'main-thread');
+    assert.equal(page.workers().length, 0);
+  }));
+
+  it('an infinite loop in start: cpu-limit, the worker is gone, the page answered its probe throughout', () => fresh(async (ctx) => {
+    const started = Date.now();
+    const { page, result, fallback } = await hostile(ctx, 'hostile-spin-in-start.wasm', 'cpu-limit');
+    assert.match(fallback.message, /cpu limit of 1000 ms/);
+    assert.ok(Date.now() - started >= 1000, 'not before the limit');
+    await noWorkers(page, 'after cpu-limit');
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
+    // The render server runs the same guest and stops it at the same limit: the load
+    // rejects, naming the server's reason, and the canvas shows the error state.
+    assert.equal(result.error?.code, 'fallback-unavailable', JSON.stringify(result));
+    assert.match(result.error.message, /cpu-limit/);
+  }));
+
+  it('an infinite loop at the 6th frame: frames, then cpu-limit and server frames on the same canvas', () => fresh(async (ctx) => {
+    const { page, result, events: ev } = await hostile(ctx, 'hostile-spin.wasm', 'cpu-limit');
+    assert.equal(result.error, undefined, JSON.stringify(result));
+    assert.deepEqual(ev.filter((e) => e.type === 'mode').map((e) => [e.mode, e.reason]).slice(0, 2),
+      [['client', 'verified'], ['server', 'cpu-limit']]);
+    await noWorkers(page, 'after cpu-limit');
+    // The guest's frames 0–4 (its own, then the server's copies) stay animated-clear colours.
+    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
+  }));
+
+  it('twenty hostile loads in one page leave no worker behind and the page\'s heap flat', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('animated-clear.wasm'));
+    await settled(page);
+    const cdp = await ctx.newCDPSession(page);
+    const heap = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
+    await page.evaluate(() => window.__handle.stop());
+    let baseline = null;
+    for (let i = 0; i < 20; i++) {
+      const outcome = await page.evaluate(async () => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 64;
+        canvas.height = 64;
+        document.body.append(canvas);
+        const handle = await window.__api.loadComponent('/sandbox/hostile-trap-at-frame.wasm', {
+          canvas, keyring: '/keyring.json', fallback: { endpoint: location.origin },
+          policy: await (await fetch('/policy-sandbox.json')).text(),
+        });
+        const deadline = performance.now() + 10_000;
+        while (handle.mode === 'client' && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const state = { mode: handle.mode, reason: handle.reason };
+        handle.stop();
+        canvas.remove();
+        return state;
+      });
+      assert.deepEqual(outcome.mode, 'server', `load ${i}: ${JSON.stringify(outcome)}`);
+      assert.ok(['trap', 'guest-trap'].includes(outcome.reason), `load ${i}: ${JSON.stringify(outcome)}`);
+      await noWorkers(page, `after load ${i}`);
+      if (i === 4) baseline = await heap();
+    }
+    const grown = (await heap()) - baseline;
+    assert.ok(grown < 8 << 20, `the page's heap grew by ${grown} bytes over 15 loads`);
+  }));
+});
+
