@@ -216,8 +216,11 @@ const WASM_URL: URL = __CLASSIC_SCRIPT__
   ? new URL('wasi-gfx-loader.wasm', (document.currentScript as HTMLScriptElement | null)?.src ?? location.href)
   : new URL('./wasi-gfx-loader.wasm', import.meta.url);
 
-// The sandbox worker's script, next to this one (see src/sandbox/).
-const WORKER_URL: URL = new URL('wasi-gfx-loader.worker.js', WASM_URL);
+// The sandbox worker's script, next to this one (see src/sandbox/). Spelled out for the module
+// build so that bundlers (Vite, esbuild, webpack) see and emit it like the wasm.
+const WORKER_URL: URL = __CLASSIC_SCRIPT__
+  ? new URL('wasi-gfx-loader.worker.js', WASM_URL)
+  : new URL('./wasi-gfx-loader.worker.js', import.meta.url);
 
 let ready: Promise<unknown> | null = null;
 
