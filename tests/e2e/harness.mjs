@@ -40,7 +40,7 @@ export const CLIENT_GUESTS = ['animated-clear', 'textured-quad', 'compute-readba
 // Trusted hostile guests for the sandbox (tests/e2e/sandbox.test.mjs), in their own folder `sandbox/`:
 // a signed copy has the digest of the unsigned one, so in components/ they would change the level
 // the render server gives the unsigned hostile guests other tests load.
-export const SANDBOX_GUESTS = ['animated-clear', 'hostile-trap-at-frame', 'hostile-spin', 'hostile-spin-in-start',
+export const SANDBOX_GUESTS = ['triangle', 'animated-clear', 'hostile-trap-at-frame', 'hostile-spin', 'hostile-spin-in-start',
   'hostile-memory-bomb'];
 
 export function buildSite() {

@@ -6,6 +6,7 @@
 // (window.__probe.maxGapMs), from the loader's decision on.
 'use strict';
 window.__events = [];
+window.__eventTimes = []; // performance.now() of each event in __events (bench/sandbox.mjs)
 window.__probe = { maxGapMs: 0, last: null };
 setInterval(() => {
   const now = performance.now();
@@ -23,7 +24,7 @@ window.runLoaderPage = async function runLoaderPage(L) {
   const options = {
     canvas,
     keyring: q.get('keyring') ?? '/keyring.json',
-    onEvent: (e) => window.__events.push(e),
+    onEvent: (e) => { window.__events.push(e); window.__eventTimes.push(performance.now()); },
   };
   if (q.get('endpoint') !== 'none') options.fallback = { endpoint: q.get('endpoint') ?? location.origin };
   const consent = q.get('consent') ?? 'dialog';

@@ -1,0 +1,179 @@
+// What the client sandbox costs, and how fast its watchdog reacts (issue 7), in headless Chromium
+// (WebGPU on SwiftShader), side by side in one run:
+//
+//   1. loadComponent() → first frame on the canvas, for the signed triangle: `sandbox: 'worker'`
+//      (the default) vs `sandbox: 'none'` (the page's thread), fresh page each, interleaved.
+//   2. uncapped fps of the animated clear (a second browser with --disable-gpu-vsync
+//      --disable-frame-rate-limit): metrics().frames over a fixed window, worker vs none.
+//   3. watchdog reaction: guests/hostile/spin stops answering at its 6th frame; with a cpu limit
+//      of 1 s, the time from its last frame on the canvas to the first server frame on the canvas,
+//      minus the limit (goal: ≤ 100 ms), and from the watchdog's fallback event to that frame.
+//
+// Usage: node bench/sandbox.mjs [--quick] [--no-write]. Rewrites the "Client sandbox" section of
+// BENCHMARKS.md (not with --quick). Needs www/dist, guests/dist, target/debug/gfx-sign and
+// gfx-render-server, /usr/bin/chromium — what `npm test` builds.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { fmtMs, fmtRatio, median, percentile, replaceSection, table, verdict } from './browser-lib.mjs';
+import { CHROMIUM_ARGS, buildSite, startServer } from '../tests/e2e/harness.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const QUICK = process.argv.includes('--quick');
+const WRITE = !QUICK && !process.argv.includes('--no-write');
+const SECTION = 'Client sandbox (headless Chromium)';
+const PLAN = QUICK ? { first: 2, fps: 1, fpsMs: 1500, watchdog: 1 } : { first: 12, fps: 6, fpsMs: 3000, watchdog: 6 };
+const UNCAPPED_FLAGS = ['--disable-gpu-vsync', '--disable-frame-rate-limit'];
+const MODES = ['worker', 'none'];
+const log = (m) => console.error(`bench/sandbox: ${m}`);
+const stats = (v) => ({ med: median(v), p10: percentile(v, 10), p90: percentile(v, 90), n: v.length });
+
+function url(origin, component, params) {
+  return `${origin}/pages/module.html?${new URLSearchParams({ component, policy: '/policy-sandbox.json', ...params })}`;
+}
+
+/** Opens a fresh page in a fresh context; resolves with the page once loadComponent settled. */
+async function open(browser, href) {
+  const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
+  const page = await context.newPage();
+  await page.goto(href);
+  await page.waitForFunction(() => document.body?.dataset.done === '1', null, { timeout: 60_000 });
+  const result = await page.evaluate(() => window.__result);
+  return { page, result, close: () => context.close() };
+}
+
+async function firstFrame(browser, origin) {
+  const runs = { worker: [], none: [] };
+  for (let i = 0; i < PLAN.first + 1; i++) {
+    for (const mode of i % 2 ? MODES : [...MODES].reverse()) {
+      const { page, result, close } = await open(browser, url(origin, '/sandbox/triangle.wasm', { sandbox: mode }));
+      try {
+        if (result.mode !== 'client') throw new Error(`${mode}: ${JSON.stringify(result)}`);
+        const ms = await page.evaluate(() => window.__handle.metrics().timeToFirstFrameMs);
+        if (i > 0) runs[mode].push(ms); // the first round warms the caches
+      } finally {
+        await close();
+      }
+    }
+  }
+  return runs;
+}
+
+async function fps(browser, origin) {
+  const runs = { worker: [], none: [] };
+  for (let i = 0; i < PLAN.fps; i++) {
+    for (const mode of i % 2 ? MODES : [...MODES].reverse()) {
+      const { page, result, close } = await open(browser, url(origin, '/sandbox/animated-clear.wasm', { sandbox: mode }));
+      try {
+        if (result.mode !== 'client') throw new Error(`${mode}: ${JSON.stringify(result)}`);
+        await new Promise((r) => setTimeout(r, 500)); // warm-up
+        const f0 = await page.evaluate(() => [window.__handle.metrics().frames, performance.now()]);
+        await new Promise((r) => setTimeout(r, PLAN.fpsMs));
+        const f1 = await page.evaluate(() => [window.__handle.metrics().frames, performance.now()]);
+        runs[mode].push(((f1[0] - f0[0]) * 1000) / (f1[1] - f0[1]));
+      } finally {
+        await close();
+      }
+    }
+  }
+  return runs;
+}
+
+async function watchdog(browser, origin) {
+  const runs = [];
+  for (let i = 0; i < PLAN.watchdog; i++) {
+    const context = await browser.newContext({ viewport: { width: 400, height: 400 } });
+    const page = await context.newPage();
+    // Times of every frame shown (client frames: the handle's count; server frames: the same
+    // count after the fallback), sampled each animation frame of the page.
+    await page.addInitScript(() => {
+      window.__shown = [];
+      const tick = () => {
+        const h = window.__handle;
+        if (h) {
+          const n = h.metrics().frames;
+          const last = window.__shown.at(-1);
+          if (!last || last.frames !== n || last.mode !== h.mode) window.__shown.push({ at: performance.now(), frames: n, mode: h.mode });
+        }
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    try {
+      await page.goto(url(origin, '/sandbox/hostile-spin.wasm'));
+      await page.waitForFunction(() => window.__handle?.mode === 'server' && window.__shown.some((s) => s.mode === 'server' && s.frames > 0),
+        null, { timeout: 30_000 });
+      const r = await page.evaluate(() => {
+        const i = window.__events.findIndex((e) => e.type === 'fallback');
+        const fallback = i < 0 ? null : { ...window.__events[i], at: window.__eventTimes[i] };
+        const client = window.__shown.filter((s) => s.mode === 'client' && s.frames > 0);
+        const server = window.__shown.find((s) => s.mode === 'server' && s.frames > 0);
+        return { reason: fallback?.reason, lastClient: client.at(-1)?.at, firstServer: server?.at, fallbackAt: fallback?.at };
+      });
+      if (r.reason !== 'cpu-limit') throw new Error(`fallback reason ${r.reason}`);
+      runs.push(r);
+    } finally {
+      await context.close();
+    }
+  }
+  return runs;
+}
+
+async function main() {
+  const started = new Date();
+  const loadBefore = os.loadavg()[0];
+  const site = buildSite();
+  const server = await startServer(site.site, {
+    policy: path.join(site.site, 'policy-sandbox.json'), components: path.join(site.site, 'sandbox'),
+  });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const uncapped = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...UNCAPPED_FLAGS], headless: true });
+  try {
+    log('first frame');
+    const first = await firstFrame(browser, server.url);
+    log('fps');
+    const rates = await fps(uncapped, server.url);
+    log('watchdog');
+    const dog = await watchdog(browser, server.url);
+    const F = { worker: stats(first.worker), none: stats(first.none) };
+    const P = { worker: stats(rates.worker), none: stats(rates.none) };
+    const limit = 1000;
+    const reaction = stats(dog.map((r) => r.firstServer - r.lastClient - limit));
+    const toFrame = stats(dog.map((r) => r.firstServer - r.fallbackAt).filter(Number.isFinite));
+    const firstCost = F.worker.med / F.none.med - 1;
+    const fpsCost = 1 - P.worker.med / P.none.med;
+    const L = [];
+    L.push(`Measured ${started.toISOString().slice(0, 16)}Z by \`node bench/sandbox.mjs${QUICK ? ' --quick' : ''}\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} (load ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}); headless Chromium, WebGPU on SwiftShader. ` +
+      `Worker = the default \`sandbox: 'worker'\` (the component in a dedicated Worker on an OffscreenCanvas, frames sent to the page as ImageBitmaps); none = \`sandbox: 'none'\` (the page's thread). Medians; fresh page per run, modes interleaved.`, '');
+    L.push(table(['Goal', 'Target', 'Measured', 'Verdict', 'Detail'], [
+      ['first frame, worker ÷ none', '≤ 1.05×', fmtRatio(F.worker.med / F.none.med), verdict(firstCost <= 0.05),
+        `worker ${fmtMs(F.worker.med)} (p10–p90 ${fmtMs(F.worker.p10)}–${fmtMs(F.worker.p90)}), none ${fmtMs(F.none.med)} (${fmtMs(F.none.p10)}–${fmtMs(F.none.p90)}); \`metrics().timeToFirstFrameMs\`, n = ${F.worker.n}`],
+      ['uncapped fps, worker ÷ none', '≥ 0.95×', fmtRatio(P.worker.med / P.none.med), verdict(fpsCost <= 0.05),
+        `worker ${P.worker.med.toFixed(0)} frames/s (${P.worker.p10.toFixed(0)}–${P.worker.p90.toFixed(0)}), none ${P.none.med.toFixed(0)} (${P.none.p10.toFixed(0)}–${P.none.p90.toFixed(0)}); frames on the canvas over ${PLAN.fpsMs / 1000} s, n = ${P.worker.n}`],
+      ['watchdog: limit → first server frame shown', '≤ limit + 100 ms', `limit + ${fmtMs(reaction.med)}`, verdict(reaction.med <= 100),
+        `from the guest's last frame on the canvas (its activation starts then) to the first server frame, minus the 1 s limit; p10–p90 ${fmtMs(reaction.p10)}–${fmtMs(reaction.p90)}; the fallback event → that frame ${fmtMs(toFrame.med)}; n = ${reaction.n}`],
+    ], ['l', 'r', 'r', 'l', 'l']));
+    L.push('', 'The reaction includes the watchdog\'s granularity (heartbeat and check every 20 ms), terminating the worker, and starting a render-server session that renders and sends its first frame (most of it).');
+    const section = L.join('\n');
+    process.stdout.write(`${section}\n`);
+    if (WRITE) {
+      const file = path.join(ROOT, 'BENCHMARKS.md');
+      fs.writeFileSync(file, replaceSection(fs.readFileSync(file, 'utf8'), SECTION, section));
+      log(`wrote the "${SECTION}" section of BENCHMARKS.md`);
+    }
+  } finally {
+    await uncapped.close();
+    await browser.close();
+    await server.stop();
+    fs.rmSync(site.dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench/sandbox.mjs: ${e.stack ?? e}`);
+  process.exit(1);
+});
