@@ -56,7 +56,7 @@ pub struct Failure {
     /// `device-lost`, `gpu-error`, `gpu-limit` (the guest's creations persist beyond its
     /// [`GpuBudget`]) or `canvas-in-use`.
     pub reason: &'static str,
-    /// WebGPU's message.
+    /// WebGPU's message (the bridge's for `gpu-limit`: the budget, the bytes asked).
     pub message: String,
 }
 

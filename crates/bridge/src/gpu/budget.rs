@@ -128,8 +128,9 @@ impl Budget {
         let n = self.refused;
         let failure = (n >= self.config.refusals.max(1)).then(|| {
             format!(
-                "{MARKER} of {} bytes exceeded: {why} (refusal {n}; the limit is {})",
-                self.config.bytes, self.config.refusals
+                "{MARKER} of {} bytes: {why} (refusal {n}; {} tolerated)",
+                self.config.bytes,
+                self.config.refusals.saturating_sub(1)
             )
         });
         Refusal {
