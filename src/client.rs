@@ -160,15 +160,16 @@ fn fail(progress: &Rc<RefCell<Progress>>, failure: ClientFailure) {
     }
 }
 
-/// Instantiates `component` (planned as `plan`) with the bridge on `target`, starts it and
-/// waits for its first frame.
+/// Instantiates `component` (planned as `plan`) with the bridge on `target`, its guest allowed
+/// `gpu_bytes` of live GPU buffers and textures, starts it and waits for its first frame.
 pub async fn start(
     plan: &Plan,
     component: &[u8],
     target: Target,
     gpu_errors: GpuErrors,
+    gpu_bytes: u64,
 ) -> Result<LocalRun, ClientFailure> {
-    let bridge = Bridge::on(target);
+    let bridge = Bridge::on(target, gfx_bridge::GpuBudget::with_bytes(gpu_bytes));
     let shared = bridge.shared();
     let instance = instantiate(
         plan,

@@ -317,13 +317,17 @@ async fn run(
                 check_abort(signal)?;
                 let limits = decision.client_limits.as_ref();
                 let gpu_errors = limits.map(|l| l.gpu_errors).unwrap_or_default();
+                let memory_bytes =
+                    limits.map_or(Limits::default().max_memory_bytes, |l| l.memory.0);
+                // The policy's memory limit bounds the guest's GPU buffers and textures too.
+                let gpu_bytes = memory_bytes;
                 let started_run = match opts.sandbox {
                     crate::options::SandboxChoice::Worker => {
                         let sandbox = crate::sandbox::page::Sandbox {
                             worker_url: crate::sandbox::page::worker_url(),
                             cpu_ms: limits.map_or(5_000.0, |l| l.cpu.0 as f64),
-                            memory_bytes: limits
-                                .map_or(Limits::default().max_memory_bytes, |l| l.memory.0),
+                            memory_bytes,
+                            gpu_bytes,
                             gpu_errors,
                         };
                         crate::sandbox::page::start(checked.component(), &opts.canvas, &sandbox)
@@ -335,6 +339,7 @@ async fn run(
                         checked.component(),
                         gfx_bridge::Target::Element(opts.canvas.clone()),
                         gpu_errors,
+                        gpu_bytes,
                     )
                     .await
                     .map(|run| crate::client::ClientRun::Local(run, opts.canvas.clone())),

@@ -49,6 +49,8 @@ pub struct Sandbox {
     pub cpu_ms: f64,
     /// The policy's memory limit, bytes.
     pub memory_bytes: u64,
+    /// The GPU budget (bytes of live buffers and textures).
+    pub gpu_bytes: u64,
     /// What an uncaptured GPU error does.
     pub gpu_errors: GpuErrors,
 }
@@ -412,6 +414,7 @@ pub async fn start(
         width: canvas.width().max(1),
         height: canvas.height().max(1),
         memory_bytes: sandbox.memory_bytes,
+        gpu_bytes: sandbox.gpu_bytes,
         gpu_errors: sandbox.gpu_errors,
     };
     let (msg, transfer) = start.to_js();

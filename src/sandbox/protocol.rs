@@ -4,7 +4,7 @@
 //!
 //! | from | `type` | fields |
 //! |---|---|---|
-//! | page | `start` | `module` (the loader's `WebAssembly.Module`), `component` (`ArrayBuffer`), `width`, `height`, `memoryBytes`, `gpuErrors` |
+//! | page | `start` | `module` (the loader's `WebAssembly.Module`), `component` (`ArrayBuffer`), `width`, `height`, `memoryBytes`, `gpuBytes`, `gpuErrors` |
 //! | page | `frame` | – (one per `requestAnimationFrame`, after the worker asked) |
 //! | page | `pointer` | `kind` (`down`, `up`, `move`), `x`, `y` (drawing-buffer pixels) |
 //! | page | `key` | `down`, `code`, `key`, `alt`, `ctrl`, `meta`, `shift` |
@@ -124,6 +124,8 @@ mod web {
         pub height: u32,
         /// The policy's memory limit.
         pub memory_bytes: u64,
+        /// The GPU budget: bytes of live buffers and textures.
+        pub gpu_bytes: u64,
         /// What an uncaptured GPU error does.
         pub gpu_errors: GpuErrors,
     }
@@ -144,6 +146,7 @@ mod web {
                     ("width", self.width.into()),
                     ("height", self.height.into()),
                     ("memoryBytes", (self.memory_bytes as f64).into()),
+                    ("gpuBytes", (self.gpu_bytes as f64).into()),
                     ("gpuErrors", gpu_errors.into()),
                 ],
             );
@@ -163,9 +166,12 @@ mod web {
                     .and_then(side)
                     .ok_or_else(|| format!("`{k}` is not a canvas side"))
             };
-            let memory_bytes = number(v, "memoryBytes")
-                .filter(|b| b.is_finite() && *b >= 0.0)
-                .ok_or("`memoryBytes` is not a byte count")? as u64;
+            let bytes = |k| {
+                number(v, k)
+                    .filter(|b| b.is_finite() && *b >= 0.0)
+                    .map(|b| b as u64)
+                    .ok_or_else(|| format!("`{k}` is not a byte count"))
+            };
             let gpu_errors = match string(v, "gpuErrors").as_deref() {
                 Some("ignore") => GpuErrors::Ignore,
                 _ => GpuErrors::Fallback,
@@ -175,7 +181,8 @@ mod web {
                 component: js_sys::Uint8Array::new(&component).to_vec(),
                 width: size("width")?,
                 height: size("height")?,
-                memory_bytes,
+                memory_bytes: bytes("memoryBytes")?,
+                gpu_bytes: bytes("gpuBytes")?,
                 gpu_errors,
             })
         }
@@ -296,7 +303,7 @@ mod web {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -99,7 +99,15 @@ async fn run(start: Start, port: Rc<Port>) {
         }
     };
     let target = Target::Offscreen(canvas, port);
-    match client::start(&plan, &start.component, target, start.gpu_errors).await {
+    match client::start(
+        &plan,
+        &start.component,
+        target,
+        start.gpu_errors,
+        start.gpu_bytes,
+    )
+    .await
+    {
         Ok(run) => {
             run.on_failure(post_failure);
             RUN.with(|r| *r.borrow_mut() = Some(run));

@@ -12,7 +12,8 @@
 //! Layout: one module per part of the API (`gpu/…` per group of WebGPU resources, [`surface`],
 //! [`frame_buffer`]); every WIT function the bridge does not implement keeps the generated
 //! default, which traps naming the function. What the loader sees of a running component —
-//! frames presented, a lost device, uncaptured GPU errors — is in [`Shared`].
+//! frames presented, a lost device, uncaptured GPU errors, a guest over its [`GpuBudget`] — is
+//! in [`Shared`].
 //!
 //! Why not wgpu: wgpu's WebGPU backend is a layer over these same browser calls whose API is not
 //! WebGPU's (no label accessors, another mapping model, its own validation), and it measured
@@ -38,6 +39,7 @@ use std::rc::Rc;
 
 pub use bindings::RESOURCES;
 use bindings::{frame_buffer as fb, surface as surf, surface_frame_buffer, surface_webgpu, webgpu};
+pub use gpu::budget::GpuBudget;
 use objects::Objects;
 pub use target::{Input, Port, Target};
 
@@ -53,9 +55,10 @@ pub const INTERFACES: &[&str] = &[
 /// Why a running component can no longer be shown client-side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// `device-lost`, `gpu-error` or `canvas-in-use`.
+    /// `device-lost`, `gpu-error`, `gpu-limit` (the guest's creations persist beyond its
+    /// [`GpuBudget`]) or `canvas-in-use`.
     pub reason: &'static str,
-    /// WebGPU's message.
+    /// WebGPU's message (the bridge's for `gpu-limit`: the budget, the bytes asked).
     pub message: String,
 }
 
@@ -68,6 +71,8 @@ type FailureCallback = RefCell<Option<Box<dyn Fn(&Failure)>>>;
 pub struct Shared {
     pub(crate) objects: RefCell<Objects>,
     pub(crate) canvas: Target,
+    /// The GPU budget and what is charged to it (`gpu/budget.rs`).
+    pub(crate) budget: RefCell<gpu::budget::Budget>,
     stopped: Cell<bool>,
     presented: Cell<u64>,
     failure: RefCell<Option<Failure>>,
@@ -96,6 +101,16 @@ impl Shared {
     /// The first failure, if any.
     pub fn failure(&self) -> Option<Failure> {
         self.failure.borrow().clone()
+    }
+
+    /// The GPU budget the bridge was made with.
+    pub fn gpu_budget(&self) -> GpuBudget {
+        self.budget.borrow().config
+    }
+
+    /// Bytes of live buffers and textures charged to the budget now.
+    pub fn gpu_bytes(&self) -> u64 {
+        self.budget.borrow().used()
     }
 
     /// Stops delivering frame and input events: the guest's streams end.
@@ -148,17 +163,25 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// A bridge drawing on `canvas`, a canvas element of the page.
+    /// A bridge drawing on `canvas`, a canvas element of the page, with the default
+    /// [`GpuBudget`] (512 MiB).
     pub fn new(canvas: web_sys::HtmlCanvasElement) -> Self {
-        Bridge::on(Target::Element(canvas))
+        Bridge::with_budget(canvas, GpuBudget::default())
     }
 
-    /// A bridge drawing on `target` (a canvas element, or an offscreen canvas in a worker).
-    pub fn on(canvas: Target) -> Self {
+    /// A bridge drawing on `canvas` whose guest may hold `budget` of the GPU.
+    pub fn with_budget(canvas: web_sys::HtmlCanvasElement, budget: GpuBudget) -> Self {
+        Bridge::on(Target::Element(canvas), budget)
+    }
+
+    /// A bridge drawing on `target` (a canvas element, or an offscreen canvas in a worker) whose
+    /// guest may hold `budget` of the GPU (the loader derives it from the policy).
+    pub fn on(canvas: Target, budget: GpuBudget) -> Self {
         Bridge {
             shared: Rc::new(Shared {
                 objects: RefCell::new(Objects::default()),
                 canvas,
+                budget: RefCell::new(gpu::budget::Budget::new(budget)),
                 stopped: Cell::new(false),
                 presented: Cell::new(0),
                 failure: RefCell::new(None),

@@ -226,19 +226,22 @@ impl HostGpuBuffer for Bridge {
         }
     }
 
+    /// Also releases the buffer's charge to the GPU budget.
     fn gpu_buffer_destroy(&mut self, self_: Borrow<GpuBuffer>) -> Result<(), Trap> {
         self.call(
             "[method]gpu-buffer.destroy",
             &self.obj(&self_),
             "destroy",
             &[],
-        )
-        .map(drop)
+        )?;
+        self.shared.budget.borrow_mut().release(self_.rep());
+        Ok(())
     }
 
     labels!(GpuBuffer, gpu_buffer_label, gpu_buffer_set_label);
 
     fn gpu_buffer_drop(&mut self, r: Resource<GpuBuffer>) {
+        self.shared.budget.borrow_mut().release(r.rep());
         self.forget(r)
     }
 }

@@ -2,20 +2,23 @@
 //! method of the same name with the descriptor converted to its JavaScript object —, error
 //! scopes, and its loss and uncaptured errors as a WIT future and stream (made in
 //! [`super::errors`]). Also [`watch`], which reports a device's loss and its uncaptured errors
-//! to the loader.
+//! to the loader. `create-buffer` and `create-texture` go through the GPU budget
+//! ([`super::budget`]): charged, or refused as an invalid object.
 
 use gfx_component::abi::{Borrow, FutureReader, Resource, StreamReader, Trap};
 use gfx_component::web::js::FromJs;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::budget::{self, Refusal};
 use super::errors::{self, error_name};
 use super::{labels, Async};
 use crate::bindings::webgpu::*;
 use crate::{call, Bridge, Shared};
 
 /// Reports `device`'s loss (unless the guest destroyed it) and its uncaptured GPU errors to
-/// `shared` (the loader falls back on either, per policy).
+/// `shared` (the loader falls back on either, per policy) — except the errors of creations the
+/// GPU budget refused, which are the budget's to report (`gpu-limit`).
 pub(crate) fn watch(shared: &std::rc::Rc<Shared>, device: &JsValue) {
     let lost = call::get(device, "lost");
     let on_lost = std::rc::Rc::clone(shared);
@@ -30,7 +33,10 @@ pub(crate) fn watch(shared: &std::rc::Rc<Shared>, device: &JsValue) {
     let on_error = std::rc::Rc::clone(shared);
     let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
         let error = call::get(&event, "error");
-        on_error.fail("gpu-error", Bridge::string(&error, "message"));
+        let message = Bridge::string(&error, "message");
+        if !message.contains(budget::MARKER) {
+            on_error.fail("gpu-error", message);
+        }
     });
     let _ = call::method(
         device,
@@ -86,6 +92,48 @@ async fn pipeline<T: gfx_component::abi::ResourceKind>(
     }
 }
 
+impl Bridge {
+    /// `device.<name>(d)` for a creation the budget refused: `d` made invalid (usage 0, not
+    /// mapped at creation, labelled with the refusal), so WebGPU hands out an invalid object and
+    /// raises its validation error; then the `gpu-limit` failure if the refusals persist.
+    fn refused<T: gfx_component::abi::ResourceKind>(
+        &self,
+        wit: &str,
+        device: &JsValue,
+        name: &str,
+        d: &JsValue,
+        refusal: Refusal,
+    ) -> Result<Resource<T>, Trap> {
+        call::set(d, "usage", &JsValue::from(0));
+        call::set(d, "mappedAtCreation", &JsValue::FALSE);
+        call::set(d, "label", &JsValue::from_str(&refusal.label));
+        let r = self.create(wit, device, name, &[d]);
+        if let Some(message) = refusal.failure {
+            self.shared.fail("gpu-limit", message);
+        }
+        r
+    }
+
+    /// `device.<name>(d)` charged `bytes` to the budget, or refused (`refusal`, or the budget's).
+    fn charged<T: gfx_component::abi::ResourceKind>(
+        &self,
+        wit: &str,
+        device: &JsValue,
+        name: &str,
+        d: &JsValue,
+        (what, bytes, refusal): (&str, u64, Option<Refusal>),
+    ) -> Result<Resource<T>, Trap> {
+        let refusal = refusal.or_else(|| self.shared.budget.borrow_mut().admit(what, bytes));
+        if let Some(refusal) = refusal {
+            return self.refused(wit, device, name, d, refusal);
+        }
+        let r: Resource<T> = self.create(wit, device, name, &[d])?;
+        let mut budget = self.shared.budget.borrow_mut();
+        budget.charge(r.rep(), bytes, device.clone());
+        Ok(r)
+    }
+}
+
 impl HostGpuDevice for Bridge {
     fn gpu_device_features(
         &mut self,
@@ -95,11 +143,13 @@ impl HostGpuDevice for Bridge {
         Ok(self.keep(v))
     }
 
+    /// The device's limits, clamped to the GPU budget (see [`budget`]).
     fn gpu_device_limits(
         &mut self,
         self_: Borrow<GpuDevice>,
     ) -> Result<Resource<GpuSupportedLimits>, Trap> {
         let v = call::get(&self.obj(&self_), "limits");
+        let v = budget::clamped_limits(&v, &self.shared.gpu_budget());
         Ok(self.keep(v))
     }
 
@@ -116,14 +166,12 @@ impl HostGpuDevice for Bridge {
         Ok(self.keep(v))
     }
 
+    /// Also releases the budget's charges of the device's buffers and textures (destroyed too).
     fn gpu_device_destroy(&mut self, self_: Borrow<GpuDevice>) -> Result<(), Trap> {
-        self.call(
-            "[method]gpu-device.destroy",
-            &self.obj(&self_),
-            "destroy",
-            &[],
-        )
-        .map(drop)
+        let device = self.obj(&self_);
+        self.call("[method]gpu-device.destroy", &device, "destroy", &[])?;
+        self.shared.budget.borrow_mut().release_device(&device);
+        Ok(())
     }
 
     fn gpu_device_create_buffer(
@@ -132,11 +180,13 @@ impl HostGpuDevice for Bridge {
         descriptor: GpuBufferDescriptor,
     ) -> Result<Resource<GpuBuffer>, Trap> {
         let d = self.js(&descriptor);
-        self.create(
+        let charge = ("a buffer", descriptor.size, None);
+        self.charged(
             "[method]gpu-device.create-buffer",
             &self.obj(&self_),
             "createBuffer",
-            &[&d],
+            &d,
+            charge,
         )
     }
 
@@ -146,11 +196,37 @@ impl HostGpuDevice for Bridge {
         descriptor: GpuTextureDescriptor,
     ) -> Result<Resource<GpuTexture>, Trap> {
         let d = self.js(&descriptor);
-        self.create(
+        let format = call::get(&d, "format").as_string().unwrap_or_default();
+        let dimension = call::get(&d, "dimension").as_string();
+        let size = &descriptor.size;
+        let extent = [
+            size.width,
+            size.height.unwrap_or(1),
+            size.depth_or_array_layers.unwrap_or(1),
+        ];
+        let bytes = budget::texture_bytes(
+            &format,
+            dimension.as_deref() == Some("3d"),
+            extent,
+            descriptor.mip_level_count.unwrap_or(1),
+            descriptor.sample_count.unwrap_or(1),
+        );
+        // A 2D texture over the clamped dimension (which the device may not enforce: WebGPU's
+        // minimum is 8192).
+        let max = self.shared.gpu_budget().max_texture_dimension_2d;
+        let is_2d = matches!(dimension.as_deref(), None | Some("2d"));
+        let refusal = (is_2d && extent[0].max(extent[1]) > max).then(|| {
+            self.shared.budget.borrow_mut().refuse(format!(
+                "a {}x{} texture refused: maxTextureDimension2D is {max}",
+                extent[0], extent[1]
+            ))
+        });
+        self.charged(
             "[method]gpu-device.create-texture",
             &self.obj(&self_),
             "createTexture",
-            &[&d],
+            &d,
+            ("a texture", bytes, refusal),
         )
     }
 

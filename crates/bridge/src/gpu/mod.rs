@@ -10,11 +10,14 @@
 //! - [`buffers`]: buffers and their mapping;
 //! - [`errors`]: GPU errors, device loss, the `lost` future and uncaptured-error stream;
 //! - [`limits`]: the getters of `gpu-supported-limits`;
-//! - [`records`]: WIT's `record-*` maps (plain JavaScript objects).
+//! - [`records`]: WIT's `record-*` maps (plain JavaScript objects);
+//! - [`budget`]: the client sandbox's GPU budget — the limits the adapter and device report,
+//!   the bytes of live buffers and textures, refusals.
 //!
 //! A resource's drop forgets its object (the browser frees it when nothing references it;
 //! `destroy` is explicit in WIT, as in WebGPU).
 
+pub(crate) mod budget;
 mod buffers;
 mod device;
 mod encoders;
@@ -174,11 +177,13 @@ impl HostGpuAdapter for Bridge {
         Ok(self.keep(v))
     }
 
+    /// The adapter's limits, clamped to the GPU budget (see [`budget`]).
     fn gpu_adapter_limits(
         &mut self,
         self_: Borrow<GpuAdapter>,
     ) -> Result<Resource<GpuSupportedLimits>, Trap> {
         let v = call::get(&self.obj(&self_), "limits");
+        let v = budget::clamped_limits(&v, &self.shared.gpu_budget());
         Ok(self.keep(v))
     }
 
@@ -203,6 +208,30 @@ impl HostGpuAdapter for Bridge {
         }
         let descriptor = js;
         let shared = self.shared();
+        // A required limit above the budget's clamp is refused as WebGPU refuses one above the
+        // adapter's (the adapter the guest sees reports the clamp).
+        let required = call::get(&descriptor, "requiredLimits");
+        let limits = call::get(&adapter, "limits");
+        for (name, clamp) in budget::clamps(&self.shared.gpu_budget()) {
+            let asked = call::get(&required, name).as_f64();
+            let max = call::get(&limits, name)
+                .as_f64()
+                .map_or(clamp, |a| a.min(clamp));
+            if let Some(asked) = asked.filter(|a| *a > max) {
+                let message = format!(
+                    "OperationError: requiredLimits.{name} ({asked}) is above the adapter's \
+                     limit ({max}, bounded by the {} of {} bytes)",
+                    budget::MARKER,
+                    self.shared.gpu_budget().bytes
+                );
+                return Box::pin(async move {
+                    Ok(Err(RequestDeviceError {
+                        kind: RequestDeviceErrorKind::OperationError,
+                        message,
+                    }))
+                });
+            }
+        }
         Box::pin(async move {
             let p = call::method(&adapter, "requestDevice", &[&descriptor])
                 .map_err(|e| call::trap("[method]gpu-adapter.request-device", &e));

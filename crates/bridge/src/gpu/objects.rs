@@ -62,14 +62,16 @@ impl HostGpuTexture for Bridge {
         )
     }
 
+    /// Also releases the texture's charge to the GPU budget.
     fn gpu_texture_destroy(&mut self, self_: Borrow<GpuTexture>) -> Result<(), Trap> {
         self.call(
             "[method]gpu-texture.destroy",
             &self.obj(&self_),
             "destroy",
             &[],
-        )
-        .map(drop)
+        )?;
+        self.shared.budget.borrow_mut().release(self_.rep());
+        Ok(())
     }
 
     fn gpu_texture_width(&mut self, self_: Borrow<GpuTexture>) -> Result<u32, Trap> {
@@ -132,6 +134,7 @@ impl HostGpuTexture for Bridge {
     labels!(GpuTexture, gpu_texture_label, gpu_texture_set_label);
 
     fn gpu_texture_drop(&mut self, r: Resource<GpuTexture>) {
+        self.shared.budget.borrow_mut().release(r.rep());
         self.forget(r)
     }
 }

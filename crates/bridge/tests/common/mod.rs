@@ -1,4 +1,5 @@
-//! What every bridge browser test starts from: a bridge on a fresh canvas, and a device.
+//! What every bridge browser test starts from: a bridge on a fresh canvas (or the canvas, for a
+//! bridge made otherwise), and a device.
 
 use gfx_bridge::bindings::webgpu::*;
 use gfx_bridge::Bridge;
@@ -6,6 +7,11 @@ use gfx_component::abi::Resource;
 
 /// A bridge on a fresh 64 × 64 canvas.
 pub fn bridge() -> Bridge {
+    Bridge::new(canvas())
+}
+
+/// A fresh 64 × 64 canvas.
+pub fn canvas() -> web_sys::HtmlCanvasElement {
     let canvas: web_sys::HtmlCanvasElement = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("canvas").ok())
@@ -13,7 +19,7 @@ pub fn bridge() -> Bridge {
         .expect("a canvas");
     canvas.set_width(64);
     canvas.set_height(64);
-    Bridge::new(canvas)
+    canvas
 }
 
 /// get-gpu → request-adapter → request-device (default options).
