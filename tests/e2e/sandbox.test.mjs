@@ -61,8 +61,8 @@ async function noWorkers(page, what) {
  * Loads a hostile guest and waits for the fallback; returns the page, the load's result and the
  * fallback event. (A guest the render server cannot show either makes the load reject.)
  */
-async function hostile(ctx, component, reason) {
-  const page = await openPage(ctx, url(component));
+async function hostile(ctx, component, reason, params = {}) {
+  const page = await openPage(ctx, url(component, params));
   const result = await settled(page);
   await page.waitForFunction(() => window.__events.some((e) => e.type === 'fallback'), null, { timeout: 20_000 });
   const ev = await events(page);
@@ -116,6 +116,17 @@ describe('the client sandbox', () => {
     await noWorkers(page, 'after cpu-limit');
     // The guest's frames 0–4 (its own, then the server's copies) stay animated-clear colours.
     await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
+  }));
+
+  it('a GPU allocation bomb: refused creations past the budget, then gpu-limit; the worker is gone', () => fresh(async (ctx) => {
+    // No render server here: its copy would really allocate the 4 GiB (the server has no GPU
+    // budget); without a fallback the canvas shows the error state, with the reason.
+    const { page, fallback } = await hostile(ctx, 'hostile-gpu-bomb.wasm', 'gpu-limit', { endpoint: 'none' });
+    assert.match(fallback.message, /GPU budget of 64 MiB|67108864/, fallback.message);
+    await noWorkers(page, 'after gpu-limit');
+    assert.equal(await page.evaluate(() => window.__handle.reason), 'gpu-limit');
+    assert.match(await page.locator('#canvas').getAttribute('aria-label') ?? '', /gpu-limit/);
     assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
   }));
 
