@@ -1,6 +1,8 @@
 //! The memory limit: how it is split over a plan's memories and written into its core modules,
 //! each pinned by a named property.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::borrow::Cow;
 
 use gfx_component::bound::{bound_memories, split, BoundError, PAGE};
@@ -173,7 +175,10 @@ fn a_memory_section_with_a_padded_size_is_replaced_whole() {
     let out = bound_memories(&module, &[3]).expect("bounds");
     validate(&out);
     assert_eq!(defined(&out), [(1, Some(3))]);
-    assert!(out.ends_with(&[5, 4, 1, 1, 1, 3, 0, 4, 3, b'a', b'b', b'c']), "{out:?}");
+    assert!(
+        out.ends_with(&[5, 4, 1, 1, 1, 3, 0, 4, 3, b'a', b'b', b'c']),
+        "{out:?}"
+    );
 }
 
 #[test]
