@@ -206,8 +206,7 @@ fn bounded(ty: &wasmparser::MemoryType, memory: u32, given: u64) -> Result<u64, 
     };
     if ty.initial > cap || ty.maximum.is_some_and(|m| m < ty.initial || m > cap) {
         return Err(BoundError::Invalid(format!(
-            "memory {memory}: limits out of range (initial {} pages, maximum {:?})",
-            ty.initial, ty.maximum
+            "memory {memory}: its limits are out of range"
         )));
     }
     if ty.initial > given {
@@ -279,8 +278,10 @@ pub fn split(plan: &Plan, limit_bytes: u64) -> Result<Vec<Vec<u64>>, PlanError> 
     }
     let mut rest = limit - initial;
     let mut left = memories;
-    growable.sort_unstable_by_key(|g| g.0);
-    for (headroom, n, m, j) in growable {
+    // Smallest headroom first (a selection, not a sort: a handful of memories, and no sort code
+    // in the browser wasm).
+    while let Some(next) = (0..growable.len()).min_by_key(|&i| growable[i].0) {
+        let (headroom, n, m, j) = growable.swap_remove(next);
         // `left` counts this memory's `n` instances, so it is not 0, and n * fair <= rest.
         let fair = rest / left.max(1);
         let grow = headroom.min(fair);
