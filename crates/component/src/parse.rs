@@ -272,7 +272,8 @@ impl Walk<'_> {
                         for export in reader {
                             let export = export?;
                             if export.kind == ExternalKind::Memory {
-                                m.memory_exports.push((export.index, export.name.to_owned()));
+                                m.memory_exports
+                                    .push((export.index, export.name.to_owned()));
                             }
                         }
                     }

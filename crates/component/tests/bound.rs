@@ -457,3 +457,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_real_guest_s_one_main_memory_gets_the_whole_limit() {
+    let path = format!(
+        "{}/../../guests/dist/hostile-memory-bomb.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let component = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run scripts/build-guests.sh)"));
+    let p = plan(&component, 256 << 20).expect("plans");
+    let defined: Vec<&Module> = p.modules.iter().filter(|m| !m.bounds.is_empty()).collect();
+    assert_eq!(
+        defined.len(),
+        1,
+        "one module defines a memory: {:?}",
+        p.modules
+    );
+    let main = defined[0];
+    assert_eq!(main.bounds, [4096], "the whole 256 MiB");
+    let out = bound_memories(&component[main.range.clone()], &main.bounds).expect("bounds");
+    validate(&out);
+    assert_eq!(defined_of(&out), [4096]);
+}
+
+fn defined_of(module: &[u8]) -> Vec<u64> {
+    defined(module).into_iter().filter_map(|(_, m)| m).collect()
+}
