@@ -233,7 +233,12 @@ pub async fn start(
                 Err(trap) if !shared.stopped() => fail(
                     &p,
                     ClientFailure {
-                        reason: "trap",
+                        // A trap with a bounded memory at its limit: growth failed.
+                        reason: if instance.memory_at_limit() {
+                            "memory-limit"
+                        } else {
+                            "trap"
+                        },
                         message: trap.0,
                     },
                 ),

@@ -35,6 +35,19 @@ pub enum PlanError {
         /// The policy's limit in bytes.
         limit_bytes: u64,
     },
+    /// The core memories the component creates start, together, beyond the policy's memory
+    /// limit (which is the sum of all of them; see [`crate::bound::split`]).
+    #[error(
+        "the component's {memories} core memories start at {initial_bytes} bytes together, over the limit of {limit_bytes} bytes"
+    )]
+    MemoryBudget {
+        /// How many memories its core instances create.
+        memories: u64,
+        /// The sum of their initial sizes in bytes.
+        initial_bytes: u64,
+        /// The policy's limit in bytes.
+        limit_bytes: u64,
+    },
     /// The binary does not parse, or its index spaces do not resolve.
     #[error("invalid component: {0}")]
     Invalid(String),
@@ -47,7 +60,7 @@ impl PlanError {
         match self {
             PlanError::ImportDenied { .. } => "import-denied",
             PlanError::UnsupportedFeature { .. } => "unsupported-feature",
-            PlanError::MemoryLimit { .. } => "memory-limit",
+            PlanError::MemoryLimit { .. } | PlanError::MemoryBudget { .. } => "memory-limit",
             PlanError::Invalid(_) => "component-invalid",
         }
     }

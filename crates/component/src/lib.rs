@@ -4,6 +4,7 @@
 //! compiles and instantiates the plan's core modules. This crate owns the first step and the
 //! types every later step shares.
 //!
+//! - [`bound`]: the memory limit — split over the plan's memories, written into each core module.
 //! - [`allowlist`]: which imports may be satisfied, matched by semver-compatible version.
 //! - [`plan`]: the flattened instantiation graph.
 //! - `parse`: the walker that builds a plan from a component (via [`Plan::parse`]).
@@ -15,6 +16,7 @@
 
 pub mod abi;
 pub mod allowlist;
+pub mod bound;
 pub mod channels;
 pub mod concurrent;
 pub mod error;

@@ -26,7 +26,9 @@ use crate::plan::{
 /// What the walker refuses besides imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest initial size of any core memory, in bytes (the policy's memory limit).
+    /// The policy's memory limit, in bytes: the sum of the maxima of all core memories the
+    /// component creates ([`crate::bound::split`] divides it; the plan's modules carry the
+    /// shares as [`Module::bounds`]).
     pub max_memory_bytes: u64,
 }
 
@@ -39,8 +41,7 @@ impl Default for Limits {
     }
 }
 
-/// Size of a wasm page.
-const PAGE: u64 = 64 * 1024;
+use crate::bound::PAGE;
 
 impl Plan {
     /// Parses `bytes` (an unsigned component: the signature section already removed, or never
@@ -59,7 +60,12 @@ impl Plan {
             shims: Vec::new(),
         };
         walk.run(bytes)?;
-        Ok(walk.plan)
+        let mut plan = walk.plan;
+        let bounds = crate::bound::split(&plan, limits.max_memory_bytes)?;
+        for (module, bounds) in plan.modules.iter_mut().zip(bounds) {
+            module.bounds = bounds;
+        }
+        Ok(plan)
     }
 }
 
@@ -262,6 +268,15 @@ impl Walk<'_> {
                             m.memories.push(memory(ty?, false, self.limits)?);
                         }
                     }
+                    Payload::ExportSection(reader) => {
+                        for export in reader {
+                            let export = export?;
+                            if export.kind == ExternalKind::Memory {
+                                m.memory_exports
+                                    .push((export.index, export.name.to_owned()));
+                            }
+                        }
+                    }
                     Payload::TagSection(_) => {
                         return Err(PlanError::unsupported("exception handling (tags)"));
                     }
@@ -300,6 +315,8 @@ impl Walk<'_> {
                     module = Some(Module {
                         range: unchecked_range,
                         memories: Vec::new(),
+                        bounds: Vec::new(),
+                        memory_exports: Vec::new(),
                     });
                 }
                 Payload::ComponentSection { .. } => {

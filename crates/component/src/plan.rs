@@ -42,6 +42,12 @@ pub struct Module {
     pub range: Range<usize>,
     /// Its memories (imported or defined), in its memory index order.
     pub memories: Vec<Memory>,
+    /// The maximum, in pages, of each memory it defines (in order; imported ones left out):
+    /// its share of the policy's memory limit ([`crate::bound::split`]), which
+    /// [`crate::bound::bound_memories`] writes into the module before it is compiled.
+    pub bounds: Vec<u64>,
+    /// Its memory exports: `(memory index, export name)`.
+    pub memory_exports: Vec<(u32, String)>,
 }
 
 /// A core memory as a module declares it.

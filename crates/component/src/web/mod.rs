@@ -54,6 +54,14 @@ pub enum InstantiateError {
     /// The guest trapped while being instantiated (a core start function).
     #[error("the guest trapped during instantiation: {0}")]
     Trap(String),
+    /// A core module's memories cannot be bounded to the policy's memory limit.
+    #[error("core module {module}: {error}")]
+    Bound {
+        /// Index of the core module.
+        module: u32,
+        /// Why.
+        error: crate::bound::BoundError,
+    },
 }
 
 impl InstantiateError {
@@ -61,6 +69,7 @@ impl InstantiateError {
     pub fn code(&self) -> &'static str {
         match self {
             InstantiateError::Refused(e) => e.code(),
+            InstantiateError::Bound { error, .. } => error.code(),
             InstantiateError::Core { .. } => "component-invalid",
             InstantiateError::Trap(_) => "guest-trap",
         }
@@ -233,10 +242,21 @@ struct Export {
     callback: Option<Function>,
 }
 
+/// A memory whose maximum the runtime set (its share of the policy's memory limit), as far as
+/// the host can see it (a memory its module exports).
+struct Bounded {
+    memory: WebAssembly::Memory,
+    /// Its initial size and the maximum it got, in bytes.
+    initial: f64,
+    maximum: f64,
+}
+
 /// An instantiated component.
 pub struct Instance {
     state: Rc<State>,
     exports: Vec<Export>,
+    /// The memories the policy's limit bounds ([`Instance::memory_at_limit`]).
+    bounded: Vec<Bounded>,
     /// Keeps the built-ins' closures alive as long as the guest can call them.
     _builtins: Vec<JsValue>,
 }
@@ -258,12 +278,19 @@ pub async fn instantiate(
     resources: &'static [ResourceInfo],
 ) -> Result<Instance, InstantiateError> {
     // Compile every module first: the browser works on all of them at once.
+    // Each with its memories bounded to their share of the policy's memory limit.
     let mut compiling = Vec::with_capacity(plan.modules.len());
-    for m in &plan.modules {
+    for (i, m) in plan.modules.iter().enumerate() {
         let bytes = component
             .get(m.range.clone())
             .ok_or_else(|| PlanError::Invalid("a core module lies outside the component".into()))?;
-        compiling.push(WebAssembly::compile(&Uint8Array::from(bytes).into()));
+        let bytes = crate::bound::bound_memories(bytes, &m.bounds).map_err(|error| {
+            InstantiateError::Bound {
+                module: i as u32,
+                error,
+            }
+        })?;
+        compiling.push(WebAssembly::compile(&Uint8Array::from(&*bytes).into()));
     }
     let mut modules = Vec::with_capacity(compiling.len());
     for (i, promise) in compiling.into_iter().enumerate() {
@@ -305,6 +332,7 @@ pub async fn instantiate(
         realloc: None,
         builtins: Vec::new(),
     };
+    let mut bounded = Vec::new();
     for (index, instance) in plan.core_instances.iter().enumerate() {
         let exports = match instance {
             CoreInstance::Instantiate { module, args } => {
@@ -330,7 +358,9 @@ pub async fn instantiate(
                     }
                 })?;
                 let instance: WebAssembly::Instance = instance.unchecked_into();
-                instance.exports()
+                let exports = instance.exports();
+                bounded_memories(&plan.modules[module_index as usize], &exports, &mut bounded);
+                exports
             }
             CoreInstance::FromExports(items) => {
                 let bag = Object::new();
@@ -402,8 +432,43 @@ pub async fn instantiate(
     Ok(Instance {
         state,
         exports,
+        bounded,
         _builtins: linker.builtins,
     })
+}
+
+/// The memories of a fresh instance of `module` whose maximum the policy's limit set (not those
+/// that kept a smaller maximum of their own), found through its exports.
+fn bounded_memories(module: &crate::plan::Module, exports: &Object, out: &mut Vec<Bounded>) {
+    let imported = module.memories.iter().filter(|m| m.imported).count();
+    for (index, name) in &module.memory_exports {
+        let Some(defined) = (*index as usize).checked_sub(imported) else {
+            continue; // an imported memory: bounded where it is defined
+        };
+        let (Some(memory), Some(&maximum)) = (
+            module.memories.get(*index as usize),
+            module.bounds.get(defined),
+        ) else {
+            continue;
+        };
+        if memory
+            .maximum_pages
+            .is_some_and(|declared| declared <= maximum)
+        {
+            continue; // the guest's own maximum, not the policy's
+        }
+        let Ok(object) = Reflect::get(exports, &JsValue::from_str(name)) else {
+            continue;
+        };
+        if let Ok(object) = object.dyn_into::<WebAssembly::Memory>() {
+            let page = crate::bound::PAGE as f64;
+            out.push(Bounded {
+                memory: object,
+                initial: memory.initial_pages as f64 * page,
+                maximum: maximum as f64 * page,
+            });
+        }
+    }
 }
 
 fn set(target: &Object, name: &str, value: &JsValue) {
@@ -830,6 +895,30 @@ fn to_js(v: &Flat) -> JsValue {
 }
 
 impl Instance {
+    /// Whether a memory the policy's limit bounds is at that limit, so that a trap the guest
+    /// raised now is best reported as `memory-limit` (growth failed, the allocator aborted)
+    /// rather than `trap`.
+    ///
+    /// The host cannot see a failed `memory.grow` (it returns -1 inside the guest) nor how much
+    /// the guest asked for, so this is the rule: some memory whose maximum the runtime set
+    /// (not a smaller one the module declared itself) has grown since instantiation and holds
+    /// at least half of that maximum. A guest's last request is what no longer fits; an
+    /// allocator asks for at least what it needs, so an allocation failure leaves the memory
+    /// within one request of its maximum: the memory bomb's 16 MiB blocks leave it at about 242
+    /// of 256 MiB, 49 of 64, 17 of 32. A trap for another reason in a guest that uses half its limit
+    /// is also reported as `memory-limit`; a single request of more than half the limit that
+    /// fails in a guest still small is reported as `trap`. Only exported memories are seen (every
+    /// memory the canonical ABI uses is). Cheap: one `byteLength` read per bounded memory.
+    pub fn memory_at_limit(&self) -> bool {
+        self.bounded.iter().any(|b| {
+            let size = Reflect::get(&b.memory.buffer(), &JsValue::from_str("byteLength"))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0);
+            size > b.initial && size * 2.0 >= b.maximum
+        })
+    }
+
     /// Calls the export `name` of `interface` (`None`: a world-level function) with flat core
     /// arguments; returns its flat results (at most one for the synchronous ABI). The caller runs
     /// the post-return function with [`Instance::post_return`] after lifting the results.
