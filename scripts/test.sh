@@ -63,6 +63,11 @@ CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p gfx-bridge --target wasm32-unknown-unknown --tests 2>&1 | tee -a "$LOG"
 
+log "component runtime's memory bounds in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p gfx-component --target wasm32-unknown-unknown --test web 2>&1 | tee -a "$LOG"
+
 
 log "component runtime test host for the browser (crates/worlds-browser → target/worlds-browser)"
 scripts/build-worlds-browser.sh

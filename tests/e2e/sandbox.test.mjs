@@ -119,6 +119,17 @@ describe('the client sandbox', () => {
     assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
   }));
 
+  it('a memory bomb: growth stops at the rewritten maximum inside the guest → memory-limit, server frames', () => fresh(async (ctx) => {
+    const { page, result, fallback } = await hostile(ctx, 'hostile-memory-bomb.wasm', 'memory-limit');
+    assert.match(fallback.message, /showing server frames/);
+    // It bombs on its first frame, before presenting: the render server's copy meets its own
+    // memory limit there, so the load rejects naming the server's reason.
+    assert.equal(result.error?.code, 'fallback-unavailable', JSON.stringify(result));
+    assert.match(result.error.message, /memory/i, result.error.message);
+    await noWorkers(page, 'after memory-limit');
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms`);
+  }));
+
   it('a GPU allocation bomb: refused creations past the budget, then gpu-limit; the worker is gone', () => fresh(async (ctx) => {
     // No render server here: its copy would really allocate the 4 GiB (the server has no GPU
     // budget); without a fallback the canvas shows the error state, with the reason.
