@@ -146,7 +146,7 @@ async function main() {
     const toFrame = stats(dog.map((r) => r.firstServer - r.fallbackAt).filter(Number.isFinite));
     const firstCost = F.worker.med / F.none.med - 1;
     const fpsCost = 1 - P.worker.med / P.none.med;
-    const L = [];
+    const L = [`## ${SECTION}`, ''];
     L.push(`Measured ${started.toISOString().slice(0, 16)}Z by \`node bench/sandbox.mjs${QUICK ? ' --quick' : ''}\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'} (load ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}); headless Chromium, WebGPU on SwiftShader. ` +
       `Worker = the default \`sandbox: 'worker'\` (the component in a dedicated Worker on an OffscreenCanvas, frames sent to the page as ImageBitmaps); none = \`sandbox: 'none'\` (the page's thread). Medians; fresh page per run, modes interleaved.`, '');
     L.push(table(['Goal', 'Target', 'Measured', 'Verdict', 'Detail'], [

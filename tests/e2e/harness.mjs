@@ -102,6 +102,9 @@ export function buildSite() {
   for (const [name, wat] of [
     ['p2.wasm', '(component (import "wasi:webgpu/webgpu@0.0.1" (instance)))'],
     ['surface-0.3.wasm', '(component (import "wasi-gfx:surface/surface@0.3.0" (instance)))'],
+    // The sandbox's forbidden imports (tests/e2e/sandbox.test.mjs): next to a bridged interface.
+    ['filesystem.wasm', '(component (import "wasi-gfx:surface/surface@0.2.0" (instance)) (import "wasi:filesystem/types@0.2.0" (instance)))'],
+    ['evil.wasm', '(component (import "wasi-gfx:surface/surface@0.2.0" (instance)) (import "evil:net/socket@1.0.0" (instance)))'],
   ]) {
     const unsigned = path.join(dir, name);
     const r = spawnSync('wasm-tools', ['parse', '-o', unsigned], { input: wat, encoding: 'utf8' });

@@ -434,6 +434,9 @@ impl surface_webgpu::HostContext for Bridge {
         configuration: ContextConfiguration,
     ) -> Result<(), Trap> {
         let c = self.js(&configuration);
+        if let Some(port) = self.shared.canvas.port() {
+            port.set_queue(call::get(&call::get(&c, "device"), "queue"));
+        }
         self.call(
             "wasi-gfx:surface/surface-webgpu#[method]context.configure",
             &self.obj(&self_),

@@ -92,14 +92,33 @@ impl Target {
         }
     }
 
-    /// After a present: an offscreen canvas hands its frame to the page.
+    /// After a present: an offscreen canvas hands its frame to the page — once the GPU has
+    /// done the work submitted so far, so that the page, showing it, never waits for the
+    /// guest's GPU work (a guest flooding the GPU would otherwise stall the page's thread).
     pub(crate) fn presented(&self) {
-        if let Target::Offscreen(canvas, port) = self {
-            if let Ok(bitmap) = canvas.transfer_to_image_bitmap() {
-                if let Some(f) = &*port.on_bitmap.borrow() {
-                    f(bitmap);
-                }
+        let Target::Offscreen(canvas, port) = self else {
+            return;
+        };
+        let Ok(bitmap) = canvas.transfer_to_image_bitmap() else {
+            return;
+        };
+        let done = port
+            .queue
+            .borrow()
+            .as_ref()
+            .and_then(|q| crate::call::method(q, "onSubmittedWorkDone", &[]).ok());
+        let port = Rc::clone(port);
+        let hand_over = move || {
+            if let Some(f) = &*port.on_bitmap.borrow() {
+                f(bitmap);
             }
+        };
+        match done {
+            Some(promise) => wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::call::settle(promise).await;
+                hand_over();
+            }),
+            None => hand_over(),
         }
     }
 }
@@ -137,6 +156,8 @@ pub struct Port {
     frame_waker: RefCell<Option<Waker>>,
     on_bitmap: BitmapCallback,
     on_frame_read: RefCell<Option<Box<dyn Fn()>>>,
+    /// The queue of the device the guest configured the canvas with.
+    queue: RefCell<Option<JsValue>>,
 }
 
 impl Port {
@@ -172,6 +193,11 @@ impl Port {
     /// Calls `f` whenever the guest has read a frame event (the page may send the next).
     pub fn on_frame_read(&self, f: impl Fn() + 'static) {
         *self.on_frame_read.borrow_mut() = Some(Box::new(f));
+    }
+
+    /// The queue whose work a frame waits for before it is handed over.
+    pub(crate) fn set_queue(&self, queue: JsValue) {
+        *self.queue.borrow_mut() = (!queue.is_undefined()).then_some(queue);
     }
 
     /// Subscribes `f` to the port's input while the returned value lives.

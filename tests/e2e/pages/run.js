@@ -7,10 +7,14 @@
 'use strict';
 window.__events = [];
 window.__eventTimes = []; // performance.now() of each event in __events (bench/sandbox.mjs)
-window.__probe = { maxGapMs: 0, last: null };
+window.__probe = { maxGapMs: 0, last: null, gaps: [] }; // gaps: [ended at, ms] of those over 30 ms
 setInterval(() => {
   const now = performance.now();
-  if (window.__probe.last !== null) window.__probe.maxGapMs = Math.max(window.__probe.maxGapMs, now - window.__probe.last);
+  if (window.__probe.last !== null) {
+    const gap = now - window.__probe.last;
+    window.__probe.maxGapMs = Math.max(window.__probe.maxGapMs, gap);
+    if (gap > 30) window.__probe.gaps.push([Math.round(now), Math.round(gap)]);
+  }
   if (window.__events.some((e) => e.type === 'decision')) window.__probe.last = now;
 }, 10);
 window.__violations = [];
