@@ -112,7 +112,11 @@ async function watchdog(browser, origin) {
         const fallback = i < 0 ? null : { ...window.__events[i], at: window.__eventTimes[i] };
         const client = window.__shown.filter((s) => s.mode === 'client' && s.frames > 0);
         const server = window.__shown.find((s) => s.mode === 'server' && s.frames > 0);
-        return { reason: fallback?.reason, lastClient: client.at(-1)?.at, firstServer: server?.at, fallbackAt: fallback?.at };
+        // The guest's last frame on the canvas; if the page saw none of its own (all before the
+        // handle existed), the first-frame event.
+        const first = window.__events.findIndex((e) => e.type === 'first-frame');
+        const lastClient = client.at(-1)?.at ?? window.__eventTimes[first];
+        return { reason: fallback?.reason, lastClient, firstServer: server?.at, fallbackAt: fallback?.at };
       });
       if (r.reason !== 'cpu-limit') throw new Error(`fallback reason ${r.reason}`);
       runs.push(r);

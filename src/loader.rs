@@ -194,6 +194,12 @@ async fn run(
     let signal = opts.signal.as_ref();
     check_abort(signal)?;
     let engine = HashEngine::select(opts.hash)?;
+    // The sandbox worker loads the loader's wasm while the component downloads and verifies;
+    // terminated unused if the component is not run in the browser after all.
+    #[cfg(target_arch = "wasm32")]
+    let mut spawned = (opts.sandbox == crate::options::SandboxChoice::Worker && webgpu_available())
+        .then(|| crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url()).ok())
+        .flatten();
     let source = Source::from_js(source)?;
     if opts.canvas.width() == 0 || opts.canvas.height() == 0 {
         return Err(LoadError::InvalidOptions(
@@ -330,9 +336,14 @@ async fn run(
                             gpu_bytes,
                             gpu_errors,
                         };
-                        crate::sandbox::page::start(checked.component(), &opts.canvas, &sandbox)
-                            .await
-                            .map(crate::client::ClientRun::Worker)
+                        crate::sandbox::page::start(
+                            spawned.take(),
+                            checked.component(),
+                            &opts.canvas,
+                            &sandbox,
+                        )
+                        .await
+                        .map(crate::client::ClientRun::Worker)
                     }
                     crate::options::SandboxChoice::None => crate::client::start(
                         plan,

@@ -3,8 +3,9 @@
 //!
 //! - [`page`] (the page's side): starts the worker (`wasi-gfx-loader.worker.js`, next to the
 //!   loader's script, which loads this same wasm), hands it the verified component and the
-//!   policy's limits, forwards the canvas's pointer, key and resize events and one frame event
-//!   per `requestAnimationFrame`, shows each frame the worker sends on the canvas (its
+//!   policy's limits, forwards the canvas's pointer, key and resize events (and, to a worker
+//!   without `requestAnimationFrame` of its own, one frame event per page animation frame), shows
+//!   each frame the worker sends on the canvas (its
 //!   `bitmaprenderer` context), and keeps the **watchdog**: the worker sends a heartbeat every
 //!   [`HEARTBEAT_MS`] from its event loop, which cannot run while guest code does; no heartbeat
 //!   for longer than the policy's cpu limit means one activation ran past it, and the page

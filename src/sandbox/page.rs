@@ -41,6 +41,82 @@ pub fn worker_url() -> String {
         .unwrap_or_else(|| "wasi-gfx-loader.worker.js".into())
 }
 
+/// A sandbox worker started ahead of the decision (it loads the loader's wasm while the
+/// component downloads and verifies); dropped unused, it is terminated.
+pub struct Spawned {
+    worker: Worker,
+    /// The worker said `ready` before [`start`] took over (its `pageFrames`).
+    ready: Rc<Cell<Option<bool>>>,
+    /// The worker failed to start before [`start`] took over.
+    error: Rc<RefCell<Option<String>>>,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::ErrorEvent)>,
+    taken: Cell<bool>,
+}
+
+impl Spawned {
+    /// Starts `wasi-gfx-loader.worker.js` and hands it the loader's module.
+    pub fn new(worker_url: &str) -> Result<Spawned, ClientFailure> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_name("wasi-gfx-loader sandbox");
+        let worker = Worker::new_with_options(worker_url, &options).map_err(|e| ClientFailure {
+            reason: "worker-unavailable",
+            message: format!(
+                "cannot start the sandbox worker {worker_url}: {}",
+                js::describe(&e)
+            ),
+        })?;
+        let ready = Rc::new(Cell::new(None));
+        let error = Rc::new(RefCell::new(None));
+        let on_msg = {
+            let (ready, error) = (Rc::clone(&ready), Rc::clone(&error));
+            Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+                match FromWorker::from_js(&e.data()) {
+                    Ok(FromWorker::Ready(page_frames)) => ready.set(Some(page_frames)),
+                    Ok(FromWorker::Failure { message, .. }) => *error.borrow_mut() = Some(message),
+                    _ => {}
+                }
+            })
+        };
+        let on_error = {
+            let error = Rc::clone(&error);
+            Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                e.prevent_default();
+                *error.borrow_mut() = Some(e.message());
+            })
+        };
+        worker.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let init = message("init", &[("module", wasm_bindgen::module())]);
+        if let Err(e) = worker.post_message(&init) {
+            worker.terminate();
+            return Err(ClientFailure {
+                reason: "worker-unavailable",
+                message: format!(
+                    "cannot hand the loader to the sandbox worker: {}",
+                    js::describe(&e)
+                ),
+            });
+        }
+        Ok(Spawned {
+            worker,
+            ready,
+            error,
+            _on_message: on_msg,
+            _on_error: on_error,
+            taken: Cell::new(false),
+        })
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if !self.taken.get() {
+            self.worker.terminate();
+        }
+    }
+}
+
 /// What the sandbox is given besides the component.
 pub struct Sandbox {
     /// URL of `wasi-gfx-loader.worker.js`.
@@ -199,10 +275,12 @@ fn on_message(state: &Rc<State>, data: &JsValue) {
         return;
     }
     match FromWorker::from_js(data) {
-        Ok(FromWorker::Ready) => {
+        Ok(FromWorker::Ready(page_frames)) => {
             state.ready.set(true);
             state.last_alive.set(js::now_ms());
-            request_frame(state);
+            if page_frames {
+                request_frame(state);
+            }
         }
         Ok(FromWorker::Alive) => state.last_alive.set(js::now_ms()),
         Ok(FromWorker::WantFrame) => request_frame(state),
@@ -312,6 +390,7 @@ impl Drop for Disconnect {
 /// Starts `component` (verified, unsigned) in a sandbox worker showing on `canvas`, and waits
 /// for its first frame.
 pub async fn start(
+    spawned: Option<Spawned>,
     component: &[u8],
     canvas: &HtmlCanvasElement,
     sandbox: &Sandbox,
@@ -330,17 +409,19 @@ pub async fn start(
                     .into(),
         });
     }
-    let options = web_sys::WorkerOptions::new();
-    options.set_name("wasi-gfx-loader sandbox");
-    let worker =
-        Worker::new_with_options(&sandbox.worker_url, &options).map_err(|e| ClientFailure {
+    let spawned = match spawned {
+        Some(s) => s,
+        None => Spawned::new(&sandbox.worker_url)?,
+    };
+    if let Some(message) = spawned.error.borrow_mut().take() {
+        return Err(ClientFailure {
             reason: "worker-unavailable",
-            message: format!(
-                "cannot start the sandbox worker {}: {}",
-                sandbox.worker_url,
-                js::describe(&e)
-            ),
-        })?;
+            message: format!("the sandbox worker failed: {message}"),
+        });
+    }
+    spawned.taken.set(true);
+    let worker = spawned.worker.clone();
+    let early_ready = spawned.ready.get();
     let state = Rc::new(State {
         worker,
         canvas: canvas.clone(),
@@ -407,9 +488,16 @@ pub async fn start(
         state.keep.borrow_mut().push(Box::new(watchdog));
     }
     forward_events(&state);
+    // The worker may have said `ready` while the component was verified.
+    if let Some(page_frames) = early_ready {
+        on_message(
+            &state,
+            &message("ready", &[("pageFrames", page_frames.into())]),
+        );
+    }
+    drop(spawned);
 
     let start = Start {
-        module: wasm_bindgen::module(),
         component: component.to_vec(),
         width: canvas.width().max(1),
         height: canvas.height().max(1),

@@ -4,12 +4,13 @@
 //!
 //! | from | `type` | fields |
 //! |---|---|---|
-//! | page | `start` | `module` (the loader's `WebAssembly.Module`), `component` (`ArrayBuffer`), `width`, `height`, `memoryBytes`, `gpuBytes`, `gpuErrors` |
-//! | page | `frame` | – (one per `requestAnimationFrame`, after the worker asked) |
+//! | page | `init` | `module` (the loader's `WebAssembly.Module`: the worker's script instantiates it) |
+//! | page | `start` | `component` (`ArrayBuffer`), `width`, `height`, `memoryBytes`, `gpuBytes`, `gpuErrors` |
+//! | page | `frame` | – (one per `requestAnimationFrame`, after the worker asked; only to a worker without animation frames) |
 //! | page | `pointer` | `kind` (`down`, `up`, `move`), `x`, `y` (drawing-buffer pixels) |
 //! | page | `key` | `down`, `code`, `key`, `alt`, `ctrl`, `meta`, `shift` |
 //! | page | `resize` | `width`, `height` |
-//! | worker | `ready` | – (its message handler is installed) |
+//! | worker | `ready` | `pageFrames` (its message handler is installed; `true`: it has no `requestAnimationFrame` of its own and waits for the page's `frame` messages) |
 //! | worker | `alive` | – (heartbeat) |
 //! | worker | `want-frame` | – (the guest read the last frame event) |
 //! | worker | `frame` | `bitmap` (`ImageBitmap`, transferred) |
@@ -111,11 +112,8 @@ mod web {
         o.into()
     }
 
-    /// The page's first message: everything the worker needs to run the component.
+    /// The page's message with everything the worker needs to run the component.
     pub struct Start {
-        /// The loader's own `WebAssembly.Module` (the worker's copy of the loader was
-        /// instantiated from it).
-        pub module: JsValue,
         /// The verified, unsigned component.
         pub component: Vec<u8>,
         /// Drawing-buffer size.
@@ -141,7 +139,6 @@ mod web {
             let msg = message(
                 "start",
                 &[
-                    ("module", self.module.clone()),
                     ("component", bytes.clone().into()),
                     ("width", self.width.into()),
                     ("height", self.height.into()),
@@ -156,7 +153,7 @@ mod web {
         /// Reads a `start` message.
         pub fn from_js(v: &JsValue) -> Result<Start, String> {
             if string(v, "type").as_deref() != Some("start") {
-                return Err("the first message is not `start`".into());
+                return Err("not a `start` message".into());
             }
             let component = get(v, "component")
                 .dyn_into::<js_sys::ArrayBuffer>()
@@ -177,7 +174,6 @@ mod web {
                 _ => GpuErrors::Fallback,
             };
             Ok(Start {
-                module: get(v, "module"),
                 component: js_sys::Uint8Array::new(&component).to_vec(),
                 width: size("width")?,
                 height: size("height")?,
@@ -264,8 +260,8 @@ mod web {
 
     /// What the worker says.
     pub enum FromWorker {
-        /// Its message handler is installed.
-        Ready,
+        /// Its message handler is installed; `true`: it needs the page's frame events.
+        Ready(bool),
         /// A heartbeat.
         Alive,
         /// The guest read the last frame event.
@@ -286,7 +282,9 @@ mod web {
         pub fn from_js(v: &JsValue) -> Result<FromWorker, String> {
             let kind = string(v, "type").ok_or("a message without a `type`")?;
             match kind.as_str() {
-                "ready" => Ok(FromWorker::Ready),
+                "ready" => Ok(FromWorker::Ready(
+                    get(v, "pageFrames").as_bool().unwrap_or(true),
+                )),
                 "alive" => Ok(FromWorker::Alive),
                 "want-frame" => Ok(FromWorker::WantFrame),
                 "frame" => get(v, "bitmap")

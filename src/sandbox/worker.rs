@@ -2,7 +2,8 @@
 //! and reports to the page (see [`super::protocol`]).
 //!
 //! `wasi-gfx-loader.worker.js` instantiates the loader's wasm from the page's own
-//! `WebAssembly.Module` and calls [`worker_main`] with the page's `start` message. From then on
+//! `WebAssembly.Module` (the page's `init` message) and calls [`worker_main`]; the page's
+//! `start` message then hands over the component. From then on
 //! the worker's event loop sends a heartbeat every [`super::HEARTBEAT_MS`] — it cannot while
 //! guest code runs, which is what the page's watchdog measures.
 
@@ -41,24 +42,32 @@ fn post_failure(f: &ClientFailure) {
     ));
 }
 
-/// Runs the component of the page's `start` message (called by the worker's script).
+/// Installs the worker's message handler (called by the worker's script once the loader's wasm
+/// is instantiated): the page's `start` message runs the component, later messages are its
+/// input. Says `ready` and starts the heartbeat.
 #[wasm_bindgen(js_name = workerMain)]
-pub fn worker_main(start: JsValue) {
-    let start = match Start::from_js(&start) {
-        Ok(s) => s,
-        Err(e) => {
-            return post_failure(&ClientFailure {
-                reason: "component-invalid",
-                message: format!("the sandbox worker got a malformed start message: {e}"),
-            })
-        }
-    };
+pub fn worker_main() {
     let port = Port::new();
     {
         let port = Rc::clone(&port);
+        let started = std::cell::Cell::new(false);
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Some(input) = protocol::input_of(&e.data()) {
-                port.deliver(input);
+            let data = e.data();
+            if let Some(input) = protocol::input_of(&data) {
+                return port.deliver(input);
+            }
+            if started.get() {
+                return; // one component per worker
+            }
+            match Start::from_js(&data) {
+                Ok(start) => {
+                    started.set(true);
+                    wasm_bindgen_futures::spawn_local(run(start, Rc::clone(&port)));
+                }
+                Err(e) => post_failure(&ClientFailure {
+                    reason: "component-invalid",
+                    message: format!("the sandbox worker got a malformed message: {e}"),
+                }),
             }
         });
         scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -72,8 +81,13 @@ pub fn worker_main(start: JsValue) {
         let _ = scope().post_message_with_transfer(&msg, &transfer);
     });
     port.on_frame_read(|| post(&message("want-frame", &[])));
-    post(&message("ready", &[]));
-    wasm_bindgen_futures::spawn_local(run(start, port));
+    post(&message(
+        "ready",
+        &[(
+            "pageFrames",
+            (!gfx_bridge::surface::has_animation_frames()).into(),
+        )],
+    ));
 }
 
 async fn run(start: Start, port: Rc<Port>) {
@@ -98,7 +112,7 @@ async fn run(start: Start, port: Rc<Port>) {
             })
         }
     };
-    let target = Target::Offscreen(canvas, port);
+    let target = Target::Offscreen(canvas, Rc::clone(&port));
     match client::start(
         &plan,
         &start.component,
@@ -109,9 +123,20 @@ async fn run(start: Start, port: Rc<Port>) {
     .await
     {
         Ok(run) => {
-            run.on_failure(post_failure);
+            let port = Rc::clone(&port);
+            run.on_failure(move |f| {
+                let (f, port) = (f.clone(), Rc::clone(&port));
+                wasm_bindgen_futures::spawn_local(async move {
+                    port.frames_handed_over().await;
+                    post_failure(&f);
+                });
+            });
             RUN.with(|r| *r.borrow_mut() = Some(run));
         }
-        Err(f) => post_failure(&f),
+        Err(f) => {
+            // Frames the guest presented before failing reach the page first.
+            port.frames_handed_over().await;
+            post_failure(&f);
+        }
     }
 }

@@ -152,7 +152,8 @@ describe('demo page', () => {
     // Live metrics: frame-stats events arrive about once a second; the plot draws them.
     await page.locator('#log li[class~="event"]').filter({ hasText: / frame-stats fps=/ }).first().waitFor({ timeout: 15_000 });
     await page.waitForFunction(() => parseFloat(document.getElementById('m-fps').textContent) > 0, null, { timeout: 15_000 });
-    const drawn = await page.locator('#plot').evaluate((c) => {
+    // The lines need a few samples (and the latency line may cover the fps line at first): poll.
+    const plotLines = () => page.locator('#plot').evaluate((c) => {
       // Inside the plot area only (36 px left axis, 44 px right axis, 10 px top, 22 px bottom): the
       // axis labels outside it are in the same colours.
       const d = c.getContext('2d').getImageData(37, 11, c.width - 80, c.height - 32).data;
@@ -164,6 +165,11 @@ describe('demo page', () => {
       }
       return { fps, latency, label: c.getAttribute('aria-label') };
     });
+    let drawn = await plotLines();
+    for (let tries = 0; tries < 40 && !(drawn.fps > 0 && drawn.latency > 0); tries++) {
+      await new Promise((r) => setTimeout(r, 250));
+      drawn = await plotLines();
+    }
     assert.ok(drawn.fps > 0 && drawn.latency > 0, `fps and latency lines on the plot: ${JSON.stringify(drawn)}`);
     assert.match(drawn.label, /now \d+\.\d fps/);
     assert.notEqual(await page.locator('#m-latency').innerText(), '—');

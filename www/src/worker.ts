@@ -1,9 +1,10 @@
 // wasi-gfx-loader's sandbox worker (`wasi-gfx-loader.worker.js`).
 //
 // The page's loader starts this worker for a component that may run client-side. The worker
-// instantiates the loader's own wasm from the `WebAssembly.Module` the page sends (no second
-// download or compile) and hands the page's `start` message to it (`workerMain`, Rust:
-// src/sandbox/worker.rs), which runs the component on an OffscreenCanvas and reports back.
+// instantiates the loader's own wasm from the `WebAssembly.Module` of the page's first message
+// (`init`: no second download or compile) and calls `workerMain` (Rust: src/sandbox/worker.rs),
+// which takes the page's messages from then on: runs the component of its `start` message on an
+// OffscreenCanvas and reports back.
 // Nothing here decides anything.
 
 import init, * as wasm from '../../target/wasm-bindgen/wasi_gfx_loader.js';
@@ -17,9 +18,9 @@ const scope = self as unknown as {
 scope.addEventListener(
   'message',
   (event: MessageEvent) => {
-    const start = event.data as { module?: unknown };
-    init({ module_or_path: start.module as WebAssembly.Module }).then(
-      () => wasm.workerMain(start),
+    const { module } = event.data as { module?: unknown };
+    init({ module_or_path: module as WebAssembly.Module }).then(
+      () => wasm.workerMain(),
       (e: unknown) =>
         scope.postMessage({ type: 'failure', reason: 'worker-unavailable', message: `the sandbox worker cannot start the loader: ${String(e)}` }),
     );

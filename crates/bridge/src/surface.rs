@@ -2,8 +2,9 @@
 //!
 //! - Size: the canvas's drawing buffer (`width` / `height` attributes); `request-set-size` and a
 //!   size in `create-desc` set them.
-//! - `on-frame`: one event per `requestAnimationFrame` — the next frame is requested only when
-//!   the guest has read the previous event, so a slow guest is never queued frames.
+//! - `on-frame`: one event per `requestAnimationFrame` (the window's, or the worker's) — the
+//!   next frame is requested only when the guest has read the previous event, so a slow guest is
+//!   never queued frames.
 //! - `on-pointer-*`: canvas `pointerdown` / `pointerup` / `pointermove`, in drawing-buffer
 //!   pixels; `on-key-*`: canvas `keydown` / `keyup` (`KeyboardEvent.code` → `key`; the canvas
 //!   gets `tabindex=0` to be focusable, a pointer-down focuses it, Tab stays the page's);
@@ -88,7 +89,12 @@ fn event_stream<T: 'static, K: 'static>(
     reader
 }
 
-/// Resolves at the next animation frame of the window, or at once if there is none.
+/// Whether this thread (a window, or a worker) has `requestAnimationFrame`.
+pub fn has_animation_frames() -> bool {
+    call::get(&js_sys::global(), "requestAnimationFrame").is_function()
+}
+
+/// Resolves at the next animation frame (window or worker), or at once if there is none.
 async fn animation_frame() -> f64 {
     let global = js_sys::global();
     let raf = call::get(&global, "requestAnimationFrame");
@@ -328,7 +334,14 @@ impl HostSurface for Bridge {
     fn surface_on_frame(&mut self, _: Borrow<Surface>) -> Result<StreamReader<FrameEvent>, Trap> {
         let (mut writer, reader) = abi::stream::<FrameEvent>();
         let shared = self.shared();
-        let port = self.shared.canvas.port().cloned();
+        // Frames from this thread's `requestAnimationFrame` (a window's, or a worker's where the
+        // browser has one); a worker without it waits for the page's frame events instead.
+        let port = self
+            .shared
+            .canvas
+            .port()
+            .filter(|_| !has_animation_frames())
+            .cloned();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 match &port {

@@ -5,10 +5,11 @@
 //!   `requestAnimationFrame`, and the browser shows what the guest drew.
 //! - [`Target::Offscreen`]: an `OffscreenCanvas` in a dedicated worker (the client sandbox).
 //!   The worker has no DOM, so its embedder feeds a [`Port`]: [`Port::deliver`] hands in the
-//!   page's pointer, key, resize and frame events, and every present leaves as an `ImageBitmap`
-//!   through [`Port::on_bitmap`] for the page to show. A frame event is delivered only after the
-//!   guest has read the previous one ([`Port::on_frame_read`] tells the embedder when), so a
-//!   slow guest is never queued frames.
+//!   page's pointer, key and resize events, and every present leaves as an `ImageBitmap` through
+//!   [`Port::on_bitmap`] for the page to show. Frames come from the worker's own
+//!   `requestAnimationFrame`; in a browser whose workers lack it, from the page's frame events
+//!   (also through the port), each delivered only after the guest has read the previous one
+//!   ([`Port::on_frame_read`] tells the embedder when).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -107,17 +108,20 @@ impl Target {
             .borrow()
             .as_ref()
             .and_then(|q| crate::call::method(q, "onSubmittedWorkDone", &[]).ok());
-        let port = Rc::clone(port);
+        let to_page = Rc::clone(port);
         let hand_over = move || {
-            if let Some(f) = &*port.on_bitmap.borrow() {
+            if let Some(f) = &*to_page.on_bitmap.borrow() {
                 f(bitmap);
             }
         };
         match done {
-            Some(promise) => wasm_bindgen_futures::spawn_local(async move {
-                let _ = crate::call::settle(promise).await;
-                hand_over();
-            }),
+            Some(promise) => {
+                *port.last_frame.borrow_mut() = Some(promise.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = crate::call::settle(promise).await;
+                    hand_over();
+                })
+            }
             None => hand_over(),
         }
     }
@@ -158,6 +162,8 @@ pub struct Port {
     on_frame_read: RefCell<Option<Box<dyn Fn()>>>,
     /// The queue of the device the guest configured the canvas with.
     queue: RefCell<Option<JsValue>>,
+    /// What the last presented frame waits for before it is handed over.
+    last_frame: RefCell<Option<JsValue>>,
 }
 
 impl Port {
@@ -193,6 +199,17 @@ impl Port {
     /// Calls `f` whenever the guest has read a frame event (the page may send the next).
     pub fn on_frame_read(&self, f: impl Fn() + 'static) {
         *self.on_frame_read.borrow_mut() = Some(Box::new(f));
+    }
+
+    /// Resolves once every frame presented so far has been handed over (a failure reported
+    /// after it reaches the page after those frames).
+    pub async fn frames_handed_over(&self) {
+        let last = self.last_frame.borrow().clone();
+        if let Some(promise) = last {
+            let _ = crate::call::settle(promise).await;
+            // The hand-over itself runs in a task woken by the same promise, queued before us.
+            let _ = crate::call::settle(JsValue::UNDEFINED).await;
+        }
     }
 
     /// The queue whose work a frame waits for before it is handed over.
