@@ -175,7 +175,7 @@ impl State {
         if self.over() {
             return;
         }
-        self.worker.terminate();
+        self.end();
         let failure = ClientFailure { reason, message };
         *self.failure.borrow_mut() = Some(failure.clone());
         self.wake();
@@ -183,6 +183,14 @@ impl State {
         if let Some(f) = callback {
             f(&failure);
         }
+    }
+
+    /// Terminates the worker and, once the current callback has returned, removes the canvas
+    /// listeners, observers, timers and handlers (one of which may be running now).
+    fn end(&self) {
+        self.worker.terminate();
+        let keep = std::mem::take(&mut *self.keep.borrow_mut());
+        wasm_bindgen_futures::spawn_local(async move { drop(keep) });
     }
 
     fn show(&self, bitmap: web_sys::ImageBitmap) {
@@ -248,7 +256,7 @@ impl WorkerRun {
     pub fn stop(&self) {
         if !self.state.over() {
             self.state.stopped.set(true);
-            self.state.worker.terminate();
+            self.state.end();
         }
     }
 }
