@@ -131,6 +131,17 @@ describe('the client sandbox', () => {
     assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms (gaps over 30 ms, [ended at, ms]: ${await gaps(page)})`);
   }));
 
+  it('a huge list argument (a string claiming 2 GiB) is a host-side trap: reason trap, server frames', () => fresh(async (ctx) => {
+    const { page, result, fallback } = await hostile(ctx, 'hostile-huge-list.wasm', 'trap');
+    assert.equal(result.error, undefined, JSON.stringify(result));
+    assert.match(fallback.message, /string of 2147483632 bytes is too long/, fallback.message);
+    await noWorkers(page, 'after the trap');
+    // Its frames 0 and 1 (its own, then the server's) are animated-clear colours; the server's
+    // copy traps at the same call.
+    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms (gaps over 30 ms, [ended at, ms]: ${await gaps(page)})`);
+  }));
+
   it('a GPU allocation bomb: refused creations past the budget, then gpu-limit; the worker is gone', () => fresh(async (ctx) => {
     // No render server here: its copy would really allocate the 4 GiB (the server has no GPU
     // budget); without a fallback the canvas shows the error state, with the reason.
