@@ -41,7 +41,7 @@ export const CLIENT_GUESTS = ['animated-clear', 'textured-quad', 'compute-readba
 // a signed copy has the digest of the unsigned one, so in components/ they would change the level
 // the render server gives the unsigned hostile guests other tests load.
 export const SANDBOX_GUESTS = ['triangle', 'animated-clear', 'hostile-trap-at-frame', 'hostile-spin', 'hostile-spin-in-start',
-  'hostile-memory-bomb', 'hostile-gpu-bomb', 'hostile-huge-list'];
+  'hostile-memory-bomb', 'hostile-gpu-bomb', 'hostile-huge-list', 'hostile-giant-shader'];
 
 export function buildSite() {
   for (const f of [GFX_SIGN, SERVER]) {

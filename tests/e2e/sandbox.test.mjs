@@ -142,6 +142,15 @@ describe('the client sandbox', () => {
     assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms (gaps over 30 ms, [ended at, ms]: ${await gaps(page)})`);
   }));
 
+  it('a giant shader (8 MiB of WGSL) is refused before the browser compiles it: gpu-limit, server frames', () => fresh(async (ctx) => {
+    const { page, result, fallback } = await hostile(ctx, 'hostile-giant-shader.wasm', 'gpu-limit');
+    assert.equal(result.error, undefined, JSON.stringify(result));
+    assert.match(fallback.message, /create-shader-module: a shader of \d+ bytes of WGSL refused: the limit is 1048576 bytes/, fallback.message);
+    await noWorkers(page, 'after gpu-limit');
+    await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
+    assert.ok(await probe(page) < 100, `main-thread probe gap ${await probe(page)} ms (gaps over 30 ms, [ended at, ms]: ${await gaps(page)})`);
+  }));
+
   it('a GPU allocation bomb: refused creations past the budget, then gpu-limit; the worker is gone', () => fresh(async (ctx) => {
     // No render server here: its copy would really allocate the 4 GiB (the server has no GPU
     // budget); without a fallback the canvas shows the error state, with the reason.

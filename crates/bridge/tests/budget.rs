@@ -34,6 +34,7 @@ fn small() -> Bridge {
             bytes: MIB,
             max_texture_dimension_2d: 1024,
             refusals: 3,
+            max_shader_bytes: 4096,
         },
     )
 }
@@ -350,6 +351,39 @@ async fn the_adapter_and_device_report_limits_clamped_to_the_budget() {
         1024
     );
     b.gpu_supported_limits_drop(limits);
+}
+
+#[wasm_bindgen_test]
+async fn a_shader_longer_than_the_limit_ends_the_guest_with_gpu_limit_before_compiling() {
+    let mut b = small();
+    let device = device(&mut b).await;
+    let module = |b: &mut Bridge, code: String| {
+        b.gpu_device_create_shader_module(
+            device.borrow(),
+            GpuShaderModuleDescriptor {
+                code,
+                compilation_hints: None,
+                label: None,
+            },
+        )
+    };
+    // At the limit: compiled as usual.
+    let head = "@compute @workgroup_size(1) fn main() {}\n";
+    let fits = format!("{head}{}", " ".repeat(4096 - head.len()));
+    module(&mut b, fits).expect("a shader at the limit");
+    assert_eq!(b.shared().failure(), None);
+    // One byte over: a trap naming the function and the limit, and a gpu-limit failure.
+    let Err(trap) = module(&mut b, "/".repeat(4097)) else {
+        panic!("a shader over the limit was created");
+    };
+    assert!(
+        trap.0.contains("[method]gpu-device.create-shader-module")
+            && trap.0.contains("4097")
+            && trap.0.contains("4096"),
+        "{trap:?}"
+    );
+    let failure = b.shared().failure().expect("a failure");
+    assert_eq!(failure.reason, "gpu-limit", "{failure:?}");
 }
 
 #[wasm_bindgen_test]

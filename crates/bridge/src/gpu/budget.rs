@@ -49,11 +49,18 @@ pub struct GpuBudget {
     /// The refusal (1-based, since the bridge was made) from which the budget is reported as a
     /// `gpu-limit` failure.
     pub refusals: u32,
+    /// The longest WGSL source `create-shader-module` takes, in bytes: a longer one ends the
+    /// guest with a `gpu-limit` failure before the browser compiles anything (a shader compiler
+    /// is not under the sandbox's cpu limit: it runs in the browser's GPU process).
+    pub max_shader_bytes: usize,
 }
 
 impl GpuBudget {
     /// 512 MiB of buffers and textures.
     pub const DEFAULT_BYTES: u64 = 512 << 20;
+
+    /// 1 MiB of WGSL (real shaders are tens of kilobytes).
+    pub const DEFAULT_MAX_SHADER_BYTES: usize = 1 << 20;
 
     /// The default budget with `bytes` of buffers and textures (what the loader derives from the
     /// policy).
@@ -62,6 +69,7 @@ impl GpuBudget {
             bytes,
             max_texture_dimension_2d: 8192,
             refusals: 3,
+            max_shader_bytes: Self::DEFAULT_MAX_SHADER_BYTES,
         }
     }
 }

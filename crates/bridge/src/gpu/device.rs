@@ -291,13 +291,18 @@ impl HostGpuDevice for Bridge {
         self_: Borrow<GpuDevice>,
         descriptor: GpuShaderModuleDescriptor,
     ) -> Result<Resource<GpuShaderModule>, Trap> {
+        const WIT: &str = "[method]gpu-device.create-shader-module";
+        let max = self.shared.budget.borrow().config.max_shader_bytes;
+        if descriptor.code.len() > max {
+            let message = format!(
+                "{WIT}: a shader of {} bytes of WGSL refused: the limit is {max} bytes",
+                descriptor.code.len()
+            );
+            self.shared.fail("gpu-limit", message.clone());
+            return Err(Trap(message));
+        }
         let d = self.js(&descriptor);
-        self.create(
-            "[method]gpu-device.create-shader-module",
-            &self.obj(&self_),
-            "createShaderModule",
-            &[&d],
-        )
+        self.create(WIT, &self.obj(&self_), "createShaderModule", &[&d])
     }
 
     fn gpu_device_create_compute_pipeline(

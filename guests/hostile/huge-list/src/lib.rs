@@ -34,7 +34,9 @@ impl Guest for HugeList {
                 let label = b"hostile-huge-list";
                 // SAFETY: the call only passes integers; what the host does with the claimed
                 // range is the point of this guest.
-                unsafe { device_set_label(app.device().handle() as i32, label.as_ptr(), CLAIMED_LEN) };
+                unsafe {
+                    device_set_label(app.device().handle() as i32, label.as_ptr(), CLAIMED_LEN)
+                };
             }
             let s = ((n % 16) * 16) as u8;
             app.render(rgb8(s, 64, 255 - s), |_pass| {});
