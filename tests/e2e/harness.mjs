@@ -92,6 +92,9 @@ export function buildSite() {
   const sandbox = JSON.parse(fs.readFileSync(path.join(ROOT, 'crates', 'trust', 'policy', 'default.json'), 'utf8'));
   Object.assign(sandbox.levels['enterprise-trusted'].client, { cpu: '1s', memory: '64MiB' });
   fs.writeFileSync(path.join(site, 'policy-sandbox.json'), JSON.stringify(sandbox));
+  // The same with a 300 ms cpu limit, for repeating the hostile guests quickly.
+  sandbox.levels['enterprise-trusted'].client.cpu = '300ms';
+  fs.writeFileSync(path.join(site, 'policy-sandbox-fast.json'), JSON.stringify(sandbox));
   fs.copyFileSync(path.join(GUESTS, 'animated-clear.wasm'), path.join(comps, 'unsigned.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'input-echo.wasm'), path.join(comps, 'input.wasm'));
   fs.copyFileSync(path.join(GUESTS, 'hostile-spin.wasm'), path.join(comps, 'spin.wasm'));
