@@ -28,9 +28,10 @@ pub const FIRST_FRAME_TIMEOUT_MS: u32 = 10_000;
 /// Why the client path failed: a handle reason and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientFailure {
-    /// `trap`, `device-lost`, `gpu-error`, `canvas-in-use`, `first-frame-timeout`, or an
-    /// instantiation code
-    /// (`component-invalid`, `guest-trap`, a refusal's code).
+    /// `trap`, `device-lost`, `gpu-error`, `gpu-limit`, `memory-limit`, `canvas-in-use`,
+    /// `first-frame-timeout`; from the sandbox's page side also `cpu-limit`,
+    /// `worker-unavailable`, `sandbox-protocol`; or an instantiation code (`component-invalid`,
+    /// `guest-trap`, a refusal's code).
     pub reason: &'static str,
     /// What happened.
     pub message: String,
