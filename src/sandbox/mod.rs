@@ -9,7 +9,8 @@
 //!   `bitmaprenderer` context), and keeps the **watchdog**: the worker sends a heartbeat every
 //!   [`HEARTBEAT_MS`] from its event loop, which cannot run while guest code does; no heartbeat
 //!   for longer than the policy's cpu limit means one activation ran past it, and the page
-//!   terminates the worker (reason `cpu-limit`).
+//!   terminates the worker (reason `cpu-limit`) — unless the page's own thread was the one
+//!   stalled (its watchdog tick came [`PAGE_STALL_MS`] late), which restarts the count.
 //! - [`worker`] (inside the worker): plans and instantiates the component with the bridge on an
 //!   `OffscreenCanvas` of its own ([`crate::client::start`]) and sends back heartbeats, frames
 //!   (`ImageBitmap`s, transferred) and failures.
@@ -33,3 +34,7 @@ pub const HEARTBEAT_MS: u32 = 20;
 
 /// How often the page's watchdog looks at the last heartbeat, ms.
 pub const WATCHDOG_MS: u32 = 20;
+
+/// A watchdog tick this much later than the previous one means the page's own thread was busy
+/// (heartbeats may be queued behind it): that tick does not judge the worker, ms.
+pub const PAGE_STALL_MS: u32 = 100;

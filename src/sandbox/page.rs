@@ -476,12 +476,21 @@ pub async fn start(
     // The watchdog.
     {
         let weak = Rc::downgrade(&state);
+        let last_tick = Cell::new(js::now_ms());
         let watchdog = gloo_timers::callback::Interval::new(super::WATCHDOG_MS, move || {
             let Some(s) = weak.upgrade() else { return };
+            let now = js::now_ms();
+            let stalled = now - last_tick.replace(now) > f64::from(super::PAGE_STALL_MS);
             if !s.ready.get() || s.over() {
                 return;
             }
-            let silent = js::now_ms() - s.last_alive.get();
+            if stalled {
+                // The page's own thread was busy: the heartbeats may be waiting in its queue.
+                // The worker gets a fresh start rather than the blame.
+                s.last_alive.set(now);
+                return;
+            }
+            let silent = now - s.last_alive.get();
             if silent > s.cpu_ms {
                 s.fail(
                     "cpu-limit",

@@ -88,6 +88,19 @@ describe('the client sandbox', () => {
     assert.equal(await page.evaluate(() => window.__handle.metrics().frames), frames, 'no frames after stop()');
   }));
 
+  it('a page that blocks its own thread past the cpu limit does not get its component stopped', () => fresh(async (ctx) => {
+    const page = await openPage(ctx, url('animated-clear.wasm', { policy: '/policy-sandbox-fast.json' }));
+    const r = await settled(page);
+    assert.deepEqual([r.mode, r.reason], ['client', 'verified']);
+    // 1 s of the page's own work, over the 300 ms limit: the worker's heartbeats wait in the
+    // page's queue meanwhile, and the watchdog must not take that for a spinning guest.
+    await page.evaluate(() => { const end = performance.now() + 1000; while (performance.now() < end); });
+    const before = await page.evaluate(() => window.__handle.metrics().frames);
+    await page.waitForFunction((n) => window.__handle.metrics().frames > n + 10, before, { timeout: 20_000 });
+    assert.deepEqual(await page.evaluate(() => [window.__handle.mode, window.__handle.reason]), ['client', 'verified']);
+    assert.ok(!(await events(page)).some((e) => e.type === 'fallback'), JSON.stringify(await events(page)));
+  }));
+
   it('sandbox: "none" runs it on the page\'s thread instead (for comparison)', () => fresh(async (ctx) => {
     const page = await openPage(ctx, url('animated-clear.wasm', { sandbox: 'none' }));
     const r = await settled(page);
@@ -109,11 +122,16 @@ describe('the client sandbox', () => {
     assert.match(result.error.message, /cpu-limit/);
   }));
 
-  it('an infinite loop at the 6th frame: frames, then cpu-limit and server frames on the same canvas', () => fresh(async (ctx) => {
+  it('an infinite loop at the 6th frame: cpu-limit, then server frames on the same canvas', () => fresh(async (ctx) => {
     const { page, result, events: ev } = await hostile(ctx, 'hostile-spin.wasm', 'cpu-limit');
     assert.equal(result.error, undefined, JSON.stringify(result));
-    assert.deepEqual(ev.filter((e) => e.type === 'mode').map((e) => [e.mode, e.reason]).slice(0, 2),
-      [['client', 'verified'], ['server', 'cpu-limit']]);
+    // Frames 0–4 take 80 ms; the first reaches the page once the GPU has finished it, which on
+    // SwiftShader (compiling the pipeline) may be after the spin began — then the blocked worker
+    // never hands it over and the load itself falls back. Either way the page ends in server
+    // mode with reason cpu-limit.
+    const modes = ev.filter((e) => e.type === 'mode').map((e) => [e.mode, e.reason]);
+    assert.deepEqual(modes.at(-1), ['server', 'cpu-limit'], JSON.stringify(modes));
+    if (modes.length > 1) assert.deepEqual(modes[0], ['client', 'verified'], JSON.stringify(modes));
     await noWorkers(page, 'after cpu-limit');
     // The guest's frames 0–4 (its own, then the server's copies) stay animated-clear colours.
     await waitForPixels(page, (p) => isAnimatedClear(p.at(128, 128)), { what: 'its frames, not a blank canvas' });
