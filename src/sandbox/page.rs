@@ -301,18 +301,6 @@ fn on_message(state: &Rc<State>, data: &JsValue) {
     }
 }
 
-/// A pointer event's position in the canvas's drawing-buffer pixels.
-fn position(canvas: &HtmlCanvasElement, e: &web_sys::MouseEvent) -> (f64, f64) {
-    let rect = canvas.get_bounding_client_rect();
-    let scale = |px: u32, css: f64| if css > 0.0 { f64::from(px) / css } else { 1.0 };
-    #[allow(clippy::useless_conversion)] // i32 without web_sys_unstable_apis, f64 with
-    let (x, y) = (f64::from(e.client_x()), f64::from(e.client_y()));
-    (
-        (x - rect.left()) * scale(canvas.width(), rect.width()),
-        (y - rect.top()) * scale(canvas.height(), rect.height()),
-    )
-}
-
 /// Forwards the canvas's pointer, key and size changes to the worker.
 fn forward_events(state: &Rc<State>) {
     let canvas = state.canvas.clone();
@@ -339,8 +327,8 @@ fn forward_events(state: &Rc<State>) {
                 if kind == "down" {
                     let _ = c.focus();
                 }
-                let (x, y) = position(&c, m);
-                s.post(&protocol::pointer_message(kind, x, y));
+                let p = gfx_bridge::surface::position(&c, m);
+                s.post(&protocol::pointer_message(kind, p.x, p.y));
             },
         )));
     }
@@ -371,15 +359,9 @@ fn forward_events(state: &Rc<State>) {
             s.post(&protocol::resize_message(c.width(), c.height()));
         }
     });
-    if let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) {
-        let init = web_sys::MutationObserverInit::new();
-        init.set_attributes(true);
-        let filter: js_sys::Array = ["width", "height"]
-            .iter()
-            .map(|s| JsValue::from_str(s))
-            .collect();
-        init.set_attribute_filter(&filter);
-        let _ = observer.observe_with_options(&canvas, &init);
+    if let Some(observer) =
+        gfx_bridge::surface::watch_size_attributes(&canvas, callback.as_ref().unchecked_ref())
+    {
         keep.push(Box::new(Disconnect(observer)));
     }
     keep.push(Box::new(callback));

@@ -77,8 +77,8 @@ pub use web::*;
 
 #[cfg(target_arch = "wasm32")]
 mod web {
-    use gfx_bridge::bindings::surface::{KeyEvent, PointerEvent};
-    use gfx_bridge::surface::key_of_code;
+    use gfx_bridge::bindings::surface::PointerEvent;
+    use gfx_bridge::surface::key_event_of;
     use gfx_bridge::Input;
     use gfx_trust::policy::GpuErrors;
     use js_sys::{Object, Reflect};
@@ -235,15 +235,16 @@ mod web {
             "key" => {
                 let code = string(v, "code")?;
                 let key = string(v, "key")?;
-                let event = KeyEvent {
-                    key: key_of_code(&code),
-                    // `key` is the text a printable key produces (one character); else a name.
-                    text: (key.chars().count() == 1).then_some(key),
-                    alt_key: flag(v, "alt"),
-                    ctrl_key: flag(v, "ctrl"),
-                    meta_key: flag(v, "meta"),
-                    shift_key: flag(v, "shift"),
-                };
+                let event = key_event_of(
+                    &code,
+                    key,
+                    [
+                        flag(v, "alt"),
+                        flag(v, "ctrl"),
+                        flag(v, "meta"),
+                        flag(v, "shift"),
+                    ],
+                );
                 Some(if flag(v, "down") {
                     Input::KeyDown(event)
                 } else {

@@ -111,8 +111,26 @@ async fn animation_frame() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Calls `callback` whenever the canvas's `width` or `height` attribute (its drawing-buffer
+/// size) changes, until the returned observer is disconnected.
+pub fn watch_size_attributes(
+    canvas: &HtmlCanvasElement,
+    callback: &js_sys::Function,
+) -> Option<web_sys::MutationObserver> {
+    let observer = web_sys::MutationObserver::new(callback).ok()?;
+    let init = web_sys::MutationObserverInit::new();
+    init.set_attributes(true);
+    let filter: js_sys::Array = ["width", "height"]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect();
+    init.set_attribute_filter(&filter);
+    let _ = observer.observe_with_options(canvas, &init);
+    Some(observer)
+}
+
 /// A pointer event's position in the canvas's drawing-buffer pixels.
-fn position(canvas: &HtmlCanvasElement, e: &web_sys::MouseEvent) -> PointerEvent {
+pub fn position(canvas: &HtmlCanvasElement, e: &web_sys::MouseEvent) -> PointerEvent {
     let rect = canvas.get_bounding_client_rect();
     let sx = if rect.width() > 0.0 {
         f64::from(canvas.width()) / rect.width()
@@ -148,15 +166,24 @@ pub fn key_of_code(code: &str) -> Option<Key> {
 }
 
 fn key_event(e: &web_sys::KeyboardEvent) -> KeyEvent {
-    let key = e.key();
+    key_event_of(
+        &e.code(),
+        e.key(),
+        [e.alt_key(), e.ctrl_key(), e.meta_key(), e.shift_key()],
+    )
+}
+
+/// WIT's `key-event` from a keyboard event's `code`, `key` and modifiers (alt, ctrl, meta,
+/// shift) — also for events a page forwarded to a worker.
+pub fn key_event_of(code: &str, key: String, [alt, ctrl, meta, shift]: [bool; 4]) -> KeyEvent {
     KeyEvent {
-        key: key_of_code(&e.code()),
+        key: key_of_code(code),
         // `key` is the text a printable key produces (one character); else a name (`Enter`).
         text: (key.chars().count() == 1).then_some(key),
-        alt_key: e.alt_key(),
-        ctrl_key: e.ctrl_key(),
-        meta_key: e.meta_key(),
-        shift_key: e.shift_key(),
+        alt_key: alt,
+        ctrl_key: ctrl,
+        meta_key: meta,
+        shift_key: shift,
     }
 }
 
@@ -308,21 +335,7 @@ impl HostSurface for Bridge {
             if let Some(o) = &observer {
                 o.observe(&canvas);
             }
-            let attrs = {
-                let cb = callback.as_ref().clone();
-                let mo = web_sys::MutationObserver::new(cb.unchecked_ref()).ok();
-                if let Some(mo) = &mo {
-                    let init = web_sys::MutationObserverInit::new();
-                    init.set_attributes(true);
-                    let filter: js_sys::Array = ["width", "height"]
-                        .iter()
-                        .map(|s| JsValue::from_str(s))
-                        .collect();
-                    init.set_attribute_filter(&filter);
-                    let _ = mo.observe_with_options(&canvas, &init);
-                }
-                mo
-            };
+            let attrs = watch_size_attributes(&canvas, callback.as_ref().unchecked_ref());
             Keep::Observers(Observers {
                 resize: observer,
                 attrs,
