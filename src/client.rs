@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use gfx_bridge::{Bridge, Shared, Target};
+use gfx_bridge::{AdapterAhead, Bridge, Shared, Target};
 use gfx_component::web::{instantiate, Instance};
 use gfx_component::{Allowlist, Plan};
 use gfx_trust::policy::GpuErrors;
@@ -162,15 +162,19 @@ fn fail(progress: &Rc<RefCell<Progress>>, failure: ClientFailure) {
 }
 
 /// Instantiates `component` (planned as `plan`) with the bridge on `target`, its guest allowed
-/// `gpu_bytes` of live GPU buffers and textures, starts it and waits for its first frame.
+/// `gpu_bytes` of live GPU buffers and textures, starts it and waits for its first frame. The
+/// guest's first default `request-adapter` gets `adapter` (asked for while the component
+/// downloaded), if any.
 pub async fn start(
     plan: &Plan,
     component: &[u8],
     target: Target,
     gpu_errors: GpuErrors,
     gpu_bytes: u64,
+    adapter: Option<AdapterAhead>,
 ) -> Result<LocalRun, ClientFailure> {
-    let bridge = Bridge::on(target, gfx_bridge::GpuBudget::with_bytes(gpu_bytes));
+    let bridge = Bridge::on(target, gfx_bridge::GpuBudget::with_bytes(gpu_bytes))
+        .with_adapter_ahead(adapter);
     let shared = bridge.shared();
     let instance = instantiate(
         plan,

@@ -5,6 +5,7 @@
 use gfx_trust::Keyring;
 use web_sys::AbortSignal;
 
+use crate::early::Early;
 use crate::error::LoadError;
 use crate::options::KeyringSource;
 use crate::{js, source, storage};
@@ -16,11 +17,12 @@ pub const MAX_KEYRING_BYTES: usize = 1 << 20;
 pub async fn resolve(
     source: &KeyringSource,
     signal: Option<&AbortSignal>,
+    early: &Early,
 ) -> Result<Keyring, LoadError> {
     match source {
         KeyringSource::Inline(json) => parse(json.as_bytes()),
         KeyringSource::Url(url) => {
-            let response = source::fetch(url, signal).await?;
+            let response = source::fetch(url, signal, early).await?;
             let text = js::wait(response.text().map_err(|e| LoadError::FetchFailed {
                 url: url.clone(),
                 detail: js::describe(&e),

@@ -25,6 +25,7 @@ pub mod canvas;
 #[cfg(target_arch = "wasm32")]
 mod client;
 pub mod consent;
+pub mod early;
 pub mod error;
 pub mod events;
 pub mod handle;
@@ -50,8 +51,14 @@ pub use handle::ComponentHandle;
 /// Loads, verifies and shows a component on `options.canvas`. See the TypeScript declarations for
 /// the options; rejects with `{code, message}` (the shell turns it into a `LoadError`).
 #[wasm_bindgen(js_name = loadComponent)]
-pub async fn load_component(source: JsValue, options: JsValue) -> Result<ComponentHandle, JsValue> {
-    loader::load(source, options).await.map_err(JsValue::from)
+pub async fn load_component(
+    source: JsValue,
+    options: JsValue,
+    early: JsValue,
+) -> Result<ComponentHandle, JsValue> {
+    loader::load(source, options, early::Early::from_js(&early))
+        .await
+        .map_err(JsValue::from)
 }
 
 /// Verifies a component against a keyring without showing it: `{verified, trustLevel, reason,

@@ -17,6 +17,7 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::consent::{self, ConsentRequest};
+use crate::early::Early;
 use crate::error::LoadError;
 use crate::events::{Emitter, LoaderEvent};
 use crate::handle::{ComponentHandle, LiveState, Metrics};
@@ -82,12 +83,17 @@ impl VerifyReport {
     }
 }
 
-/// `loadComponent(source, options)`.
-pub async fn load(source: JsValue, options: JsValue) -> Result<ComponentHandle, LoadError> {
+/// `loadComponent(source, options)`; `early` has the requests the loader's script sent before
+/// the wasm was ready (see [`crate::early`]).
+pub async fn load(
+    source: JsValue,
+    options: JsValue,
+    early: Early,
+) -> Result<ComponentHandle, LoadError> {
     let started = js::now_ms();
     let opts = LoadOptions::parse(&options)?;
     let emitter = Emitter::new(opts.on_event.clone());
-    let result = run(&source, &opts, &emitter, started).await;
+    let result = run(&source, &opts, &emitter, started, &early).await;
     if let Err(e) = &result {
         emitter.emit(LoaderEvent::Error {
             code: e.code().into(),
@@ -120,9 +126,9 @@ pub async fn verify_only(
                 })?,
         )
     };
-    let keyring = keyring::resolve(&keyring_source, None).await?;
+    let keyring = keyring::resolve(&keyring_source, None, &Early::default()).await?;
     let downloaded = source::download(
-        source::begin(Source::from_js(&source)?, None)?,
+        source::begin(Source::from_js(&source)?, None, &Early::default())?,
         engine == HashEngine::Wasm,
         &Emitter::default(),
         None,
@@ -190,6 +196,7 @@ async fn run(
     opts: &LoadOptions,
     emitter: &Emitter,
     started: f64,
+    early: &Early,
 ) -> Result<ComponentHandle, LoadError> {
     let signal = opts.signal.as_ref();
     check_abort(signal)?;
@@ -200,6 +207,12 @@ async fn run(
     let mut spawned = (opts.sandbox == crate::options::SandboxChoice::Worker && webgpu_available())
         .then(|| crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url()).ok())
         .flatten();
+    // In the page's own thread, the adapter is asked for now (the worker asks for its own as it
+    // starts): most of a first frame's time, it overlaps the download and verification.
+    #[cfg(target_arch = "wasm32")]
+    let mut adapter = (opts.sandbox == crate::options::SandboxChoice::None)
+        .then(gfx_bridge::AdapterAhead::request)
+        .flatten();
     let source = Source::from_js(source)?;
     if opts.canvas.width() == 0 || opts.canvas.height() == 0 {
         return Err(LoadError::InvalidOptions(
@@ -208,8 +221,8 @@ async fn run(
     }
 
     // The component's request goes out first, so its download overlaps the keyring's.
-    let pending = source::begin(source, signal)?;
-    let keyring = keyring::resolve(&opts.keyring, signal).await?;
+    let pending = source::begin(source, signal, early)?;
+    let keyring = keyring::resolve(&opts.keyring, signal, early).await?;
     check_abort(signal)?;
     let downloaded = source::download(pending, engine == HashEngine::Wasm, emitter, signal).await?;
     let (download_bytes, download_ms) = (downloaded.bytes.len() as u64, downloaded.ms);
@@ -351,6 +364,7 @@ async fn run(
                         gfx_bridge::Target::Element(opts.canvas.clone()),
                         gpu_errors,
                         gpu_bytes,
+                        adapter.take(),
                     )
                     .await
                     .map(|run| crate::client::ClientRun::Local(run, opts.canvas.clone())),

@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader, Request, RequestInit, Response};
 
+use crate::early::Early;
 use crate::error::LoadError;
 use crate::events::{Emitter, LoaderEvent};
 use crate::js;
@@ -123,9 +124,17 @@ pub async fn response(
     Ok(response)
 }
 
-/// Fetches `url`: [`send`] then [`response`].
-pub async fn fetch(url: &str, signal: Option<&AbortSignal>) -> Result<Response, LoadError> {
-    response(url, send(url, signal)?, signal).await
+/// Fetches `url`: [`send`] (or the request sent early for it) then [`response`].
+pub async fn fetch(
+    url: &str,
+    signal: Option<&AbortSignal>,
+    early: &Early,
+) -> Result<Response, LoadError> {
+    let sent = match early.take(url) {
+        Some((sent, _)) => sent,
+        None => send(url, signal)?,
+    };
+    response(url, sent, signal).await
 }
 
 /// A download that has begun: the request is on its way (or the bytes are at hand).
@@ -144,17 +153,20 @@ pub enum Pending {
 }
 
 /// Starts getting the component, so that its download overlaps whatever the caller does next
-/// (fetching the keyring).
-pub fn begin(source: Source, signal: Option<&AbortSignal>) -> Result<Pending, LoadError> {
+/// (fetching the keyring) — or takes the request the loader's script sent for it early.
+pub fn begin(
+    source: Source,
+    signal: Option<&AbortSignal>,
+    early: &Early,
+) -> Result<Pending, LoadError> {
     Ok(match source {
         Source::Bytes(b) => Pending::Bytes(b),
         Source::Url(url) => {
-            let sent = send(&url, signal)?;
-            Pending::Request {
-                url,
-                sent,
-                at: js::now_ms(),
-            }
+            let (sent, at) = match early.take(&url) {
+                Some(sent) => sent,
+                None => (send(&url, signal)?, js::now_ms()),
+            };
+            Pending::Request { url, sent, at }
         }
     })
 }

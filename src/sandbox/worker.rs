@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gfx_bridge::{Port, Target};
+use gfx_bridge::{AdapterAhead, Port, Target};
 use gfx_component::{Allowlist, Limits, Plan};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,6 +22,8 @@ use crate::client::{self, ClientFailure, LocalRun};
 thread_local! {
     /// The running component (the worker runs one, for its whole life).
     static RUN: RefCell<Option<LocalRun>> = const { RefCell::new(None) };
+    /// The adapter the worker's script asked for as it started, until the component takes it.
+    static ADAPTER: RefCell<Option<AdapterAhead>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -44,9 +46,14 @@ fn post_failure(f: &ClientFailure) {
 
 /// Installs the worker's message handler (called by the worker's script once the loader's wasm
 /// is instantiated): the page's `start` message runs the component, later messages are its
-/// input. Says `ready` and starts the heartbeat.
+/// input. Says `ready` and starts the heartbeat. `adapter` is the script's
+/// `navigator.gpu.requestAdapter()`, made before the wasm was instantiated (or `undefined`):
+/// the component's first default `request-adapter` gets it.
 #[wasm_bindgen(js_name = workerMain)]
-pub fn worker_main() {
+pub fn worker_main(adapter: JsValue) {
+    if !adapter.is_undefined() && !adapter.is_null() {
+        ADAPTER.with(|a| *a.borrow_mut() = Some(AdapterAhead::of(adapter)));
+    }
     let port = Port::new();
     {
         let port = Rc::clone(&port);
@@ -119,6 +126,7 @@ async fn run(start: Start, port: Rc<Port>) {
         target,
         start.gpu_errors,
         start.gpu_bytes,
+        ADAPTER.with(|a| a.borrow_mut().take()),
     )
     .await
     {

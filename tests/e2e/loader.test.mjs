@@ -124,6 +124,23 @@ describe('server-frame fallback', () => {
     assert.equal((await settled(page)).reason, 'consent-denied');
   }));
 
+  it('the component and the keyring are each requested once, before the loader fetches its own wasm', () => fresh(async (ctx) => {
+    for (const kind of ['module', 'classic']) {
+      const seen = [];
+      const onRequest = (r) => seen.push(new URL(r.url()).pathname);
+      ctx.on('request', onRequest);
+      const r = await settled(await openPage(ctx, url(kind, { component: '/components/tampered.wasm' })));
+      ctx.off('request', onRequest);
+      assert.deepEqual([r.mode, r.reason], ['server', 'signature-invalid'], kind);
+      const count = (p) => seen.filter((s) => s === p).length;
+      assert.equal(count('/components/tampered.wasm'), 1, `${kind}: ${seen.join(' ')}`);
+      assert.equal(count('/keyring.json'), 1, `${kind}: ${seen.join(' ')}`);
+      const at = (p) => seen.indexOf(p);
+      assert.ok(at('/components/tampered.wasm') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
+      assert.ok(at('/keyring.json') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
+    }
+  }));
+
   it('a consent callback decides instead of the dialog', () => fresh(async (ctx) => {
     const yes = await settled(await openPage(ctx, url('classic', { component: '/components/consent.wasm', consent: 'allow' })));
     const no = await settled(await openPage(ctx, url('classic', { component: '/components/consent.wasm', consent: 'deny' })));

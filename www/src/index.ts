@@ -234,6 +234,32 @@ function start(): Promise<unknown> {
   return ready;
 }
 
+// The component's and the keyring's GET, sent before the loader's wasm is ready so that they
+// download while it is fetched and instantiated: `[absolute URL, response, performance.now()]`.
+// The loader (src/early.rs) takes each where it would send the same request; it checks and
+// reports everything about them, as for its own requests.
+type Early = Array<[string, Promise<Response>, number]>;
+
+function sendEarly(source: unknown, options: LoadOptions | undefined): Early {
+  const early: Early = [];
+  const send = (target: unknown) => {
+    if (typeof target !== 'string' && !(target instanceof URL)) return;
+    try {
+      const url = new URL(String(target), document.baseURI).href;
+      const response = fetch(new Request(url, { method: 'GET', signal: options?.signal }));
+      response.catch(() => {}); // awaited by the loader, which reports a failure
+      early.push([url, response, performance.now()]);
+    } catch {
+      // Not a URL the loader would fetch either: it says why.
+    }
+  };
+  if (options && typeof options === 'object') {
+    send(source);
+    send(options.keyring);
+  }
+  return early;
+}
+
 function toLoadError(e: unknown): unknown {
   if (e instanceof LoadError) return e;
   if (e && typeof e === 'object' && (e as { wasiGfxLoaderError?: boolean }).wasiGfxLoaderError) {
@@ -252,9 +278,10 @@ export async function loadComponent(
   source: string | URL | ArrayBuffer | ArrayBufferView,
   options: LoadOptions,
 ): Promise<ComponentHandle> {
+  const early = sendEarly(source, options);
   await start();
   try {
-    return (await wasm.loadComponent(source, options)) as unknown as ComponentHandle;
+    return (await wasm.loadComponent(source, options, early)) as unknown as ComponentHandle;
   } catch (e) {
     throw toLoadError(e);
   }

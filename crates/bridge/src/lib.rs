@@ -40,6 +40,7 @@ use std::rc::Rc;
 pub use bindings::RESOURCES;
 use bindings::{frame_buffer as fb, surface as surf, surface_frame_buffer, surface_webgpu, webgpu};
 pub use gpu::budget::GpuBudget;
+pub use gpu::AdapterAhead;
 use objects::Objects;
 pub use target::{Input, Port, Target};
 
@@ -80,6 +81,8 @@ pub struct Shared {
     on_present: PresentCallback,
     /// Called once with the first failure.
     on_failure: FailureCallback,
+    /// The adapter asked for before the guest existed, until its first default request.
+    pub(crate) adapter_ahead: RefCell<Option<AdapterAhead>>,
 }
 
 impl Shared {
@@ -187,8 +190,16 @@ impl Bridge {
                 failure: RefCell::new(None),
                 on_present: RefCell::new(None),
                 on_failure: RefCell::new(None),
+                adapter_ahead: RefCell::new(None),
             }),
         }
+    }
+
+    /// Gives the guest's first default `request-adapter` the adapter `ahead` (asked for while
+    /// the component was still downloading) instead of asking the browser then.
+    pub fn with_adapter_ahead(self, ahead: Option<AdapterAhead>) -> Self {
+        *self.shared.adapter_ahead.borrow_mut() = ahead;
+        self
     }
 
     /// What the embedder keeps of the running component.

@@ -100,3 +100,65 @@ fn frame_buffer_pixels_are_bgrx_and_reach_the_canvas_as_rgba() {
     assert_eq!(data.to_vec(), [10, 20, 30, 255, 200, 100, 50, 255]);
     assert_eq!(b.shared().presented(), 1);
 }
+
+/// The adapter asked for ahead (`Bridge::with_adapter_ahead`) is the very object the guest's
+/// first default `request-adapter` gets; a request with options, and every later one, ask the
+/// browser anew (an adapter gives one device).
+#[wasm_bindgen_test]
+async fn the_adapter_asked_ahead_goes_to_the_first_default_request_only() {
+    use gfx_bridge::{AdapterAhead, Bridge};
+    let gpu_js = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+        .expect("navigator.gpu");
+    let request: js_sys::Function = js_sys::Reflect::get(&gpu_js, &"requestAdapter".into())
+        .expect("requestAdapter")
+        .into();
+    let promise = request.call0(&gpu_js).expect("requestAdapter()");
+    let asked = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise.clone()))
+        .await
+        .expect("an adapter");
+    let mut b = Bridge::new(common::canvas()).with_adapter_ahead(Some(AdapterAhead::of(promise)));
+    let gpu = b.get_gpu().expect("get-gpu");
+    let is_asked = |b: &Bridge, a: &gfx_component::abi::Resource<GpuAdapter>| {
+        js_sys::Object::is(&b.object_of(a.rep()), &asked)
+    };
+
+    let with_options = b
+        .gpu_request_adapter(
+            gpu.borrow(),
+            Some(GpuRequestAdapterOptions {
+                feature_level: None,
+                power_preference: Some(GpuPowerPreference::LowPower),
+                force_fallback_adapter: None,
+                xr_compatible: None,
+            }),
+        )
+        .await
+        .expect("request-adapter")
+        .expect("an adapter");
+    assert!(!is_asked(&b, &with_options), "options ask the browser anew");
+
+    let first = b
+        .gpu_request_adapter(gpu.borrow(), None)
+        .await
+        .expect("request-adapter")
+        .expect("an adapter");
+    assert!(
+        is_asked(&b, &first),
+        "the first default request gets the adapter asked ahead"
+    );
+    b.gpu_adapter_request_device(first.borrow(), None)
+        .await
+        .expect("request-device")
+        .expect("the adapter asked ahead gives a device");
+
+    let second = b
+        .gpu_request_adapter(gpu.borrow(), None)
+        .await
+        .expect("request-adapter")
+        .expect("an adapter");
+    assert!(
+        !is_asked(&b, &second),
+        "a second default request asks the browser anew"
+    );
+}

@@ -30,6 +30,7 @@ mod records;
 use gfx_component::abi::{Borrow, Resource, ResourceKind, Trap};
 use gfx_component::web::js::{FromJs, ToJs};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::bindings::webgpu::*;
 use crate::call;
@@ -119,20 +120,65 @@ impl HostFunctions for Bridge {
     }
 }
 
+/// An adapter asked of the browser before the guest exists, while the component downloads and
+/// verifies: `navigator.gpu.requestAdapter()` is most of a first frame's cost (8–335 ms measured
+/// on SwiftShader, against a few ms for the device and the pipeline). The guest's first
+/// `request-adapter` with default options gets it ([`Bridge::with_adapter_ahead`]); any other
+/// request asks the browser anew. Nothing of it reaches a guest that does not ask.
+pub struct AdapterAhead(JsFuture);
+
+impl AdapterAhead {
+    /// Asks `navigator.gpu` for its default adapter now; `None` where there is no WebGPU.
+    pub fn request() -> Option<AdapterAhead> {
+        let gpu = call::get(&call::get(&js_sys::global(), "navigator"), "gpu");
+        if gpu.is_undefined() || gpu.is_null() {
+            return None;
+        }
+        let p = call::method(&gpu, "requestAdapter", &[]).ok()?;
+        Some(AdapterAhead::of(p))
+    }
+
+    /// The adapter `promise` resolves to (a `requestAdapter()` made elsewhere, say by the
+    /// sandbox worker's script before the loader's wasm was instantiated). Awaited from now on,
+    /// so a rejection nobody takes is not an unhandled one.
+    pub fn of(promise: JsValue) -> AdapterAhead {
+        AdapterAhead(JsFuture::from(js_sys::Promise::resolve(&promise)))
+    }
+}
+
+/// Default adapter options: what [`AdapterAhead::request`] asked for.
+fn is_default(options: &Option<GpuRequestAdapterOptions>) -> bool {
+    options.as_ref().is_none_or(|o| {
+        o.feature_level.is_none()
+            && o.power_preference.is_none()
+            && o.force_fallback_adapter.is_none()
+            && o.xr_compatible.is_none()
+    })
+}
+
 impl HostGpu for Bridge {
     fn gpu_request_adapter(
         &mut self,
         self_: Borrow<Gpu>,
         options: Option<GpuRequestAdapterOptions>,
     ) -> Async<Option<Resource<GpuAdapter>>> {
+        let ahead = is_default(&options)
+            .then(|| self.shared.adapter_ahead.borrow_mut().take())
+            .flatten();
         let gpu = self.obj(&self_);
         let options = self.js(&options);
         let shared = self.shared();
         Box::pin(async move {
-            let p = call::method(&gpu, "requestAdapter", &[&options])
-                .map_err(|e| call::trap("[method]gpu.request-adapter", &e))?;
+            let adapter = match ahead {
+                Some(AdapterAhead(asked)) => asked.await,
+                None => {
+                    let p = call::method(&gpu, "requestAdapter", &[&options])
+                        .map_err(|e| call::trap("[method]gpu.request-adapter", &e))?;
+                    call::settle(p).await
+                }
+            };
             // A rejected request is "no adapter", as WebGPU resolves null for most failures.
-            let adapter = call::settle(p).await.unwrap_or(JsValue::NULL);
+            let adapter = adapter.unwrap_or(JsValue::NULL);
             Ok((!adapter.is_null() && !adapter.is_undefined())
                 .then(|| Resource::new(shared.objects.borrow_mut().insert(adapter))))
         })
