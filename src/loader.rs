@@ -205,7 +205,9 @@ async fn run(
     // terminated unused if the component is not run in the browser after all.
     #[cfg(target_arch = "wasm32")]
     let mut spawned = (opts.sandbox == crate::options::SandboxChoice::Worker && webgpu_available())
-        .then(|| crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url()).ok())
+        .then(|| {
+            crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url(), early).ok()
+        })
         .flatten();
     // In the page's own thread, the adapter is asked for now (the worker asks for its own as it
     // starts): most of a first frame's time, it overlaps the download and verification.

@@ -20,6 +20,7 @@ use web_sys::{HtmlCanvasElement, MessageEvent, Worker};
 
 use super::protocol::{self, message, FromWorker, Start};
 use crate::client::{ClientFailure, FIRST_FRAME_TIMEOUT_MS};
+use crate::early::Early;
 use crate::js;
 
 thread_local! {
@@ -55,19 +56,27 @@ pub struct Spawned {
 }
 
 impl Spawned {
-    /// Starts `wasi-gfx-loader.worker.js` and hands it the loader's module.
-    pub fn new(worker_url: &str) -> Result<Spawned, ClientFailure> {
-        let options = web_sys::WorkerOptions::new();
-        options.set_name("wasi-gfx-loader sandbox");
-        let worker = Worker::new_with_options(worker_url, &options).map_err(|e| ClientFailure {
-            reason: "worker-unavailable",
-            message: format!(
-                "cannot start the sandbox worker {worker_url}: {}",
-                js::describe(&e)
-            ),
-        })?;
+    /// Starts `wasi-gfx-loader.worker.js` — or takes the one the loader's script started
+    /// early — and hands it the loader's module.
+    pub fn new(worker_url: &str, early: &Early) -> Result<Spawned, ClientFailure> {
+        let (worker, early_error) = match early.take_worker() {
+            Some(started) => started,
+            None => {
+                let options = web_sys::WorkerOptions::new();
+                options.set_name("wasi-gfx-loader sandbox");
+                let worker =
+                    Worker::new_with_options(worker_url, &options).map_err(|e| ClientFailure {
+                        reason: "worker-unavailable",
+                        message: format!(
+                            "cannot start the sandbox worker {worker_url}: {}",
+                            js::describe(&e)
+                        ),
+                    })?;
+                (worker, None)
+            }
+        };
         let ready = Rc::new(Cell::new(None));
-        let error = Rc::new(RefCell::new(None));
+        let error = Rc::new(RefCell::new(early_error));
         let on_msg = {
             let (ready, error) = (Rc::clone(&ready), Rc::clone(&error));
             Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
@@ -401,7 +410,7 @@ pub async fn start(
     }
     let spawned = match spawned {
         Some(s) => s,
-        None => Spawned::new(&sandbox.worker_url)?,
+        None => Spawned::new(&sandbox.worker_url, &Early::default())?,
     };
     if let Some(message) = spawned.error.borrow_mut().take() {
         return Err(ClientFailure {

@@ -124,12 +124,13 @@ describe('server-frame fallback', () => {
     assert.equal((await settled(page)).reason, 'consent-denied');
   }));
 
-  it('the component and the keyring are each requested once, before the loader fetches its own wasm', () => fresh(async (ctx) => {
+  it('the component and the keyring are each requested once and the sandbox worker started, before the loader fetches its own wasm; the unused worker is stopped', () => fresh(async (ctx) => {
     for (const kind of ['module', 'classic']) {
       const seen = [];
       const onRequest = (r) => seen.push(new URL(r.url()).pathname);
       ctx.on('request', onRequest);
-      const r = await settled(await openPage(ctx, url(kind, { component: '/components/tampered.wasm' })));
+      const page = await openPage(ctx, url(kind, { component: '/components/tampered.wasm' }));
+      const r = await settled(page);
       ctx.off('request', onRequest);
       assert.deepEqual([r.mode, r.reason], ['server', 'signature-invalid'], kind);
       const count = (p) => seen.filter((s) => s === p).length;
@@ -138,6 +139,12 @@ describe('server-frame fallback', () => {
       const at = (p) => seen.indexOf(p);
       assert.ok(at('/components/tampered.wasm') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
       assert.ok(at('/keyring.json') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
+      assert.ok(at('/dist/wasi-gfx-loader.worker.js') >= 0, `${kind}: ${seen.join(' ')}`);
+      assert.ok(at('/dist/wasi-gfx-loader.worker.js') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
+      // Server frames: the worker started ahead is not needed and is terminated.
+      const deadline = Date.now() + 5000;
+      while (page.workers().length > 0 && Date.now() < deadline) await page.waitForTimeout(50);
+      assert.equal(page.workers().length, 0, `${kind}: the unused sandbox worker still runs`);
     }
   }));
 

@@ -234,21 +234,25 @@ function start(): Promise<unknown> {
   return ready;
 }
 
-// The component's and the keyring's GET, sent before the loader's wasm is ready so that they
-// download while it is fetched and instantiated: `[absolute URL, response, performance.now()]`.
-// The loader (src/early.rs) takes each where it would send the same request; it checks and
-// reports everything about them, as for its own requests.
-type Early = Array<[string, Promise<Response>, number]>;
+// What loadComponent starts before the loader's wasm is ready, so that it happens while the wasm
+// is fetched and instantiated: the component's and the keyring's GET (`[absolute URL, response,
+// performance.now()]`), and the sandbox worker (with the errors it reported so far). The loader
+// (src/early.rs) takes each where it would start the same itself; it checks and reports
+// everything about them as for its own, and terminates a worker it does not take.
+interface Early {
+  requests: Array<[string, Promise<Response>, number]>;
+  worker?: [Worker, string[]];
+}
 
 function sendEarly(source: unknown, options: LoadOptions | undefined): Early {
-  const early: Early = [];
+  const early: Early = { requests: [] };
   const send = (target: unknown) => {
     if (typeof target !== 'string' && !(target instanceof URL)) return;
     try {
       const url = new URL(String(target), document.baseURI).href;
       const response = fetch(new Request(url, { method: 'GET', signal: options?.signal }));
       response.catch(() => {}); // awaited by the loader, which reports a failure
-      early.push([url, response, performance.now()]);
+      early.requests.push([url, response, performance.now()]);
     } catch {
       // Not a URL the loader would fetch either: it says why.
     }
@@ -256,6 +260,19 @@ function sendEarly(source: unknown, options: LoadOptions | undefined): Early {
   if (options && typeof options === 'object') {
     send(source);
     send(options.keyring);
+    if (options.sandbox !== 'none' && 'gpu' in navigator && typeof Worker === 'function') {
+      try {
+        const worker = new Worker(WORKER_URL, { name: 'wasi-gfx-loader sandbox' });
+        const errors: string[] = [];
+        worker.onerror = (e) => {
+          e.preventDefault();
+          errors.push(e.message || `cannot load ${WORKER_URL.href}`);
+        };
+        early.worker = [worker, errors];
+      } catch {
+        // The loader tries again, and says why it cannot.
+      }
+    }
   }
   return early;
 }
