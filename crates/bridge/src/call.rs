@@ -4,6 +4,7 @@
 //! name the WIT function.
 
 use gfx_component::abi::Trap;
+use gfx_component::web::js::key;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -25,8 +26,8 @@ pub fn trap(function: &str, e: &JsValue) -> Trap {
 }
 
 /// `obj[method](...args)`; an exception (or a missing method) is the error.
-pub fn method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(obj, &JsValue::from_str(name))?.dyn_into()?;
+pub fn method(obj: &JsValue, name: &'static str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, key(name))?.dyn_into()?;
     match args {
         [] => f.call0(obj),
         [a] => f.call1(obj, a),
@@ -40,13 +41,13 @@ pub fn method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, J
 }
 
 /// `obj[name]`.
-pub fn get(obj: &JsValue, name: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+pub fn get(obj: &JsValue, name: &'static str) -> JsValue {
+    Reflect::get(obj, key(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `obj[name] = value`.
-pub fn set(obj: &JsValue, name: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(name), value);
+pub fn set(obj: &JsValue, name: &'static str, value: &JsValue) {
+    let _ = Reflect::set(obj, key(name), value);
 }
 
 /// Awaits `promise` (a non-promise resolves to itself).

@@ -94,21 +94,70 @@ pub fn has_animation_frames() -> bool {
     call::get(&js_sys::global(), "requestAnimationFrame").is_function()
 }
 
-/// Resolves at the next animation frame (window or worker), or at once if there is none.
-async fn animation_frame() -> f64 {
-    let global = js_sys::global();
-    let raf = call::get(&global, "requestAnimationFrame");
-    let Some(raf) = raf.dyn_ref::<js_sys::Function>() else {
-        return 0.0;
-    };
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = raf.call1(&global, &resolve);
-    });
-    call::settle(promise.into())
+/// This thread's `requestAnimationFrame` (a window's or a worker's), with one callback made
+/// once: a frame costs one call into the browser, no promise or closure of its own.
+struct AnimationFrames {
+    global: JsValue,
+    raf: js_sys::Function,
+    callback: Closure<dyn FnMut()>,
+    /// Whether the frame asked for came, and the task waiting for it.
+    state: Rc<RefCell<(bool, Option<Waker>)>>,
+}
+
+impl AnimationFrames {
+    /// `None` where this thread has no `requestAnimationFrame`.
+    fn new() -> Option<AnimationFrames> {
+        let global = js_sys::global();
+        let raf = call::get(&global, "requestAnimationFrame")
+            .dyn_into()
+            .ok()?;
+        let state = Rc::new(RefCell::new((false, None::<Waker>)));
+        let fired = Rc::clone(&state);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            let mut s = fired.borrow_mut();
+            s.0 = true;
+            if let Some(w) = s.1.take() {
+                w.wake();
+            }
+        });
+        Some(AnimationFrames {
+            global: global.into(),
+            raf,
+            callback,
+            state,
+        })
+    }
+
+    /// Resolves at the next animation frame.
+    async fn next(&self) {
+        self.state.borrow_mut().0 = false;
+        let _ = self
+            .raf
+            .call1(&self.global, self.callback.as_ref().unchecked_ref());
+        std::future::poll_fn(|cx| {
+            let mut s = self.state.borrow_mut();
+            if s.0 {
+                return Poll::Ready(());
+            }
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        })
         .await
-        .ok()
-        .and_then(|t| t.as_f64())
-        .unwrap_or(0.0)
+    }
+}
+
+/// Lets every task already woken run first (this task goes to the back of the queue).
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }
 
 /// Calls `callback` whenever the canvas's `width` or `height` attribute (its drawing-buffer
@@ -355,11 +404,13 @@ impl HostSurface for Bridge {
             .port()
             .filter(|_| !has_animation_frames())
             .cloned();
+        let frames = port.is_none().then(AnimationFrames::new).flatten();
         wasm_bindgen_futures::spawn_local(async move {
             loop {
-                match &port {
-                    Some(port) => port.next_frame().await,
-                    None => drop(animation_frame().await),
+                match (&port, &frames) {
+                    (Some(port), _) => port.next_frame().await,
+                    (None, Some(frames)) => frames.next().await,
+                    (None, None) => {}
                 }
                 if shared.stopped() {
                     break;
@@ -371,6 +422,9 @@ impl HostSurface for Bridge {
                 {
                     break;
                 }
+                // The guest has the event: let it draw the frame before the next one is asked
+                // for, so that asking is not between the browser's frame and the guest's work.
+                yield_now().await;
                 if let Some(port) = &port {
                     port.frame_read();
                 }

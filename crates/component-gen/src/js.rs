@@ -89,7 +89,7 @@ impl Gen<'_> {
                         }
                         None => writeln!(
                             b,
-                            "Self::{} => {js}::JsValue::from_str({}),",
+                            "Self::{} => {js}::key({}).clone(),",
                             case(&c.name),
                             lit(&self.js_name(&c.name, false))
                         )?,
@@ -99,7 +99,7 @@ impl Gen<'_> {
                 b
             }
             TypeDefKind::Enum(e) => {
-                let mut b = format!("{js}::JsValue::from_str(match self {{\n");
+                let mut b = format!("{js}::key(match self {{\n");
                 for c in &e.cases {
                     writeln!(
                         b,
@@ -108,7 +108,7 @@ impl Gen<'_> {
                         lit(&self.js_name(&c.name, false))
                     )?;
                 }
-                b.push_str("})\n");
+                b.push_str("}).clone()\n");
                 b
             }
             TypeDefKind::Flags(_) => format!("{js}::JsValue::from(self.0)\n"),

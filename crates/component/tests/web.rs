@@ -95,3 +95,19 @@ async fn a_smaller_maximum_of_the_guest_s_own_is_kept_and_is_not_the_policy_s_li
         "the guest's own maximum is not the policy's memory limit"
     );
 }
+
+/// `js::key` is the name as a JavaScript string, made once: the same value for the same name
+/// every time, a different one for another name (also one that is a prefix of it).
+#[wasm_bindgen_test]
+fn a_key_is_its_name_as_one_javascript_string() {
+    use gfx_component::web::js::{key, JsValue};
+    const NAMES: [&str; 3] = ["label", "labelColor", "loadOp"];
+    for name in NAMES {
+        let k = key(name);
+        assert_eq!(k.as_string().as_deref(), Some(name));
+        assert!(std::ptr::eq(k, key(name)), "{name}: made once");
+        assert_eq!(*k, JsValue::from_str(name));
+    }
+    assert_eq!(key(&NAMES[1][..5]).as_string().as_deref(), Some("label"));
+    assert_ne!(*key(NAMES[0]), *key(NAMES[1]));
+}

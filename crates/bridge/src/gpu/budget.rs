@@ -185,12 +185,12 @@ pub(crate) fn clamped_limits(limits: &JsValue, budget: &GpuBudget) -> JsValue {
     let mut names = js_sys::Object::get_own_property_names(&proto).to_vec();
     names.extend(js_sys::Object::keys(limits.unchecked_ref::<js_sys::Object>()).to_vec());
     for name in names {
-        let Some(name) = name.as_string() else {
+        if !name.is_string() {
             continue;
-        };
-        let v = call::get(limits, &name);
+        }
+        let v = js_sys::Reflect::get(limits, &name).unwrap_or_default();
         if v.as_f64().is_some() {
-            call::set(&out, &name, &v);
+            let _ = js_sys::Reflect::set(&out, &name, &v);
         }
     }
     for (name, max) in clamps(budget) {

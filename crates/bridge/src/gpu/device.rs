@@ -100,7 +100,7 @@ impl Bridge {
         &self,
         wit: &str,
         device: &JsValue,
-        name: &str,
+        name: &'static str,
         d: &JsValue,
         refusal: Refusal,
     ) -> Result<Resource<T>, Trap> {
@@ -119,7 +119,7 @@ impl Bridge {
         &self,
         wit: &str,
         device: &JsValue,
-        name: &str,
+        name: &'static str,
         d: &JsValue,
         (what, bytes, refusal): (&str, u64, Option<Refusal>),
     ) -> Result<Resource<T>, Trap> {

@@ -65,7 +65,7 @@ impl Bridge {
         &self,
         wit: &str,
         obj: &JsValue,
-        name: &str,
+        name: &'static str,
         args: &[&JsValue],
     ) -> Result<JsValue, Trap> {
         call::method(obj, name, args).map_err(|e| call::trap(wit, &e))
@@ -76,7 +76,7 @@ impl Bridge {
         &self,
         wit: &str,
         obj: &JsValue,
-        name: &str,
+        name: &'static str,
         args: &[&JsValue],
     ) -> Result<Resource<T>, Trap> {
         let v = self.call(wit, obj, name, args)?;
@@ -84,12 +84,12 @@ impl Bridge {
     }
 
     /// A string property (`label`, adapter info, messages).
-    pub(crate) fn string(obj: &JsValue, name: &str) -> String {
+    pub(crate) fn string(obj: &JsValue, name: &'static str) -> String {
         call::get(obj, name).as_string().unwrap_or_default()
     }
 
     /// A number property as `u32` (0 when absent).
-    pub(crate) fn u32_of(obj: &JsValue, name: &str) -> u32 {
+    pub(crate) fn u32_of(obj: &JsValue, name: &'static str) -> u32 {
         call::get(obj, name).as_f64().unwrap_or(0.0) as u32
     }
 }

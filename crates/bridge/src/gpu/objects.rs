@@ -15,13 +15,13 @@ use crate::{call, Bridge};
 
 /// Attribute `name` of `obj` as WIT type `T` (an enum from its name, flags from a number); a
 /// value WIT has no case for traps naming WIT function `wit`.
-pub(crate) fn prop<T: FromJs>(wit: &str, obj: &JsValue, name: &str) -> Result<T, Trap> {
+pub(crate) fn prop<T: FromJs>(wit: &str, obj: &JsValue, name: &'static str) -> Result<T, Trap> {
     let v = call::get(obj, name);
     T::from_js(&v).ok_or_else(|| Trap(format!("{wit}: {name} {v:?} has no WIT equivalent")))
 }
 
 /// A number attribute as `u64` (0 when absent).
-fn u64_of(obj: &JsValue, name: &str) -> u64 {
+fn u64_of(obj: &JsValue, name: &'static str) -> u64 {
     call::get(obj, name).as_f64().unwrap_or(0.0) as u64
 }
 
@@ -316,7 +316,7 @@ impl HostGpuQuerySet for Bridge {
 fn owned_configuration(bridge: &Bridge, c: &JsValue) -> Result<GpuCanvasConfigurationOwned, Trap> {
     const WIT: &str = "[method]gpu-canvas-context.get-configuration";
     /// An optional attribute: `none` when absent.
-    fn opt<T: FromJs>(c: &JsValue, name: &str) -> Result<Option<T>, Trap> {
+    fn opt<T: FromJs>(c: &JsValue, name: &'static str) -> Result<Option<T>, Trap> {
         if call::get(c, name).is_undefined() {
             return Ok(None);
         }

@@ -8,6 +8,9 @@
 //! object the host keeps for it ([`Objects`]). Integers are JavaScript numbers — `u64`/`s64`
 //! too (WebGPU's `GPUSize64` is a number; values above 2^53 lose precision, as in JavaScript).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use js_sys::{Array, Object, Reflect};
 pub use wasm_bindgen::JsValue;
 
@@ -36,11 +39,33 @@ pub fn object() -> Object {
     Object::new()
 }
 
+thread_local! {
+    /// The JavaScript strings [`key`] made so far, by the address and length of their name.
+    static KEYS: RefCell<HashMap<(usize, usize), &'static JsValue>> = RefCell::new(HashMap::new());
+}
+
+/// `name` as a JavaScript string, made once and kept for the thread's life. Property names,
+/// method names and enum cases are passed on every call — a render pass descriptor has a dozen
+/// — and decoding UTF-8 into a new JavaScript string was most of what a call by name cost
+/// (a third of the bridge's per-frame time in a profile). Only `'static` names, so the set is
+/// bounded by the program's text and an address always means the same name.
+pub fn key(name: &'static str) -> &'static JsValue {
+    let id = (name.as_ptr() as usize, name.len());
+    KEYS.with(|keys| {
+        if let Some(k) = keys.borrow().get(&id) {
+            return *k;
+        }
+        let k: &'static JsValue = Box::leak(Box::new(JsValue::from_str(name)));
+        keys.borrow_mut().insert(id, k);
+        k
+    })
+}
+
 /// Sets `obj[key] = value`, unless `value` is `undefined` (an absent optional field).
-pub fn set(obj: &Object, key: &str, value: JsValue) {
+pub fn set(obj: &Object, name: &'static str, value: JsValue) {
     if !value.is_undefined() {
         // Setting a property on a plain object we created cannot throw.
-        let _ = Reflect::set(obj, &JsValue::from_str(key), &value);
+        let _ = Reflect::set(obj, key(name), &value);
     }
 }
 
