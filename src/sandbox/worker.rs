@@ -22,8 +22,6 @@ use crate::client::{self, ClientFailure, LocalRun};
 thread_local! {
     /// The running component (the worker runs one, for its whole life).
     static RUN: RefCell<Option<LocalRun>> = const { RefCell::new(None) };
-    /// The adapter the worker's script asked for as it started, until the component takes it.
-    static ADAPTER: RefCell<Option<AdapterAhead>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -46,14 +44,9 @@ fn post_failure(f: &ClientFailure) {
 
 /// Installs the worker's message handler (called by the worker's script once the loader's wasm
 /// is instantiated): the page's `start` message runs the component, later messages are its
-/// input. Says `ready` and starts the heartbeat. `adapter` is the script's
-/// `navigator.gpu.requestAdapter()`, made before the wasm was instantiated (or `undefined`):
-/// the component's first default `request-adapter` gets it.
+/// input. Says `ready` and starts the heartbeat.
 #[wasm_bindgen(js_name = workerMain)]
-pub fn worker_main(adapter: JsValue) {
-    if !adapter.is_undefined() && !adapter.is_null() {
-        ADAPTER.with(|a| *a.borrow_mut() = Some(AdapterAhead::of(adapter)));
-    }
+pub fn worker_main() {
     let port = Port::new();
     {
         let port = Rc::clone(&port);
@@ -98,6 +91,11 @@ pub fn worker_main(adapter: JsValue) {
 }
 
 async fn run(start: Start, port: Rc<Port>) {
+    // Asked for now — the decision is made — so that it comes while the component is planned,
+    // compiled and instantiated (the guest's first default `request-adapter` gets it). Not
+    // earlier: a GPU adapter costs the browser's GPU process real work (on SwiftShader tens of
+    // ms of CPU), which a page whose component is shown from the server should not pay.
+    let adapter = AdapterAhead::request();
     let canvas = match OffscreenCanvas::new(start.width, start.height) {
         Ok(c) => c,
         Err(e) => {
@@ -126,7 +124,7 @@ async fn run(start: Start, port: Rc<Port>) {
         target,
         start.gpu_errors,
         start.gpu_bytes,
-        ADAPTER.with(|a| a.borrow_mut().take()),
+        adapter,
     )
     .await
     {

