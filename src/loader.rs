@@ -205,15 +205,7 @@ async fn run(
     // terminated unused if the component is not run in the browser after all.
     #[cfg(target_arch = "wasm32")]
     let mut spawned = (opts.sandbox == crate::options::SandboxChoice::Worker && webgpu_available())
-        .then(|| {
-            crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url(), early).ok()
-        })
-        .flatten();
-    // In the page's own thread, the adapter is asked for now (the worker asks for its own as it
-    // starts): most of a first frame's time, it overlaps the download and verification.
-    #[cfg(target_arch = "wasm32")]
-    let mut adapter = (opts.sandbox == crate::options::SandboxChoice::None)
-        .then(gfx_bridge::AdapterAhead::request)
+        .then(|| crate::sandbox::page::Spawned::new(&crate::sandbox::page::worker_url()).ok())
         .flatten();
     let source = Source::from_js(source)?;
     if opts.canvas.width() == 0 || opts.canvas.height() == 0 {
@@ -313,6 +305,18 @@ async fn run(
         }
         Route::Server => decision.reason.code().into(),
         Route::Client => {
+            // The GPU adapter is asked for now, while the component is planned, consented to and
+            // compiled (the guest's first default `request-adapter` gets it) — not before the
+            // decision, so that a page shown from the server pays nothing for a GPU.
+            #[cfg(target_arch = "wasm32")]
+            let mut adapter = match (&spawned, opts.sandbox) {
+                (Some(worker), _) => {
+                    worker.prepare();
+                    None
+                }
+                (None, crate::options::SandboxChoice::None) => gfx_bridge::AdapterAhead::request(),
+                (None, _) => None,
+            };
             let mut failure: Option<(&'static str, String)> = None;
             // Refuse before compiling (and before asking the user): imports outside what the
             // bridge implements, features the runtime lacks, memories over the limit.

@@ -20,7 +20,6 @@ use web_sys::{HtmlCanvasElement, MessageEvent, Worker};
 
 use super::protocol::{self, message, FromWorker, Start};
 use crate::client::{ClientFailure, FIRST_FRAME_TIMEOUT_MS};
-use crate::early::Early;
 use crate::js;
 
 thread_local! {
@@ -56,27 +55,19 @@ pub struct Spawned {
 }
 
 impl Spawned {
-    /// Starts `wasi-gfx-loader.worker.js` — or takes the one the loader's script started
-    /// early — and hands it the loader's module.
-    pub fn new(worker_url: &str, early: &Early) -> Result<Spawned, ClientFailure> {
-        let (worker, early_error) = match early.take_worker() {
-            Some(started) => started,
-            None => {
-                let options = web_sys::WorkerOptions::new();
-                options.set_name("wasi-gfx-loader sandbox");
-                let worker =
-                    Worker::new_with_options(worker_url, &options).map_err(|e| ClientFailure {
-                        reason: "worker-unavailable",
-                        message: format!(
-                            "cannot start the sandbox worker {worker_url}: {}",
-                            js::describe(&e)
-                        ),
-                    })?;
-                (worker, None)
-            }
-        };
+    /// Starts `wasi-gfx-loader.worker.js` and hands it the loader's module.
+    pub fn new(worker_url: &str) -> Result<Spawned, ClientFailure> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_name("wasi-gfx-loader sandbox");
+        let worker = Worker::new_with_options(worker_url, &options).map_err(|e| ClientFailure {
+            reason: "worker-unavailable",
+            message: format!(
+                "cannot start the sandbox worker {worker_url}: {}",
+                js::describe(&e)
+            ),
+        })?;
         let ready = Rc::new(Cell::new(None));
-        let error = Rc::new(RefCell::new(early_error));
+        let error = Rc::new(RefCell::new(None));
         let on_msg = {
             let (ready, error) = (Rc::clone(&ready), Rc::clone(&error));
             Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
@@ -115,6 +106,14 @@ impl Spawned {
             _on_error: on_error,
             taken: Cell::new(false),
         })
+    }
+}
+
+impl Spawned {
+    /// Tells the worker its component may run (the decision says so): it asks for the GPU
+    /// adapter now, while the page plans the component and asks for consent.
+    pub fn prepare(&self) {
+        let _ = self.worker.post_message(&message("prepare", &[]));
     }
 }
 
@@ -410,7 +409,7 @@ pub async fn start(
     }
     let spawned = match spawned {
         Some(s) => s,
-        None => Spawned::new(&sandbox.worker_url, &Early::default())?,
+        None => Spawned::new(&sandbox.worker_url)?,
     };
     if let Some(message) = spawned.error.borrow_mut().take() {
         return Err(ClientFailure {

@@ -5,6 +5,7 @@
 //! | from | `type` | fields |
 //! |---|---|---|
 //! | page | `init` | `module` (the loader's `WebAssembly.Module`: the worker's script instantiates it) |
+//! | page | `prepare` | – (the component may run here: ask for the GPU adapter now, while the page plans it and asks for consent) |
 //! | page | `start` | `component` (`ArrayBuffer`), `width`, `height`, `memoryBytes`, `gpuBytes`, `gpuErrors` |
 //! | page | `frame` | – (one per `requestAnimationFrame`, after the worker asked; only to a worker without animation frames) |
 //! | page | `pointer` | `kind` (`down`, `up`, `move`), `x`, `y` (drawing-buffer pixels) |
@@ -217,6 +218,11 @@ mod web {
     }
 
     /// The surface input a page message carries (`None`: not one, or malformed).
+    /// Whether `v` is the page's `prepare` message.
+    pub fn is_prepare(v: &JsValue) -> bool {
+        string(v, "type").as_deref() == Some("prepare")
+    }
+
     pub fn input_of(v: &JsValue) -> Option<Input> {
         match string(v, "type")?.as_str() {
             "frame" => Some(Input::Frame),

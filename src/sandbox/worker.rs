@@ -22,6 +22,8 @@ use crate::client::{self, ClientFailure, LocalRun};
 thread_local! {
     /// The running component (the worker runs one, for its whole life).
     static RUN: RefCell<Option<LocalRun>> = const { RefCell::new(None) };
+    /// The GPU adapter asked for at the page's `prepare`, until the component takes it.
+    static ADAPTER: RefCell<Option<AdapterAhead>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -59,6 +61,19 @@ pub fn worker_main() {
             if started.get() {
                 return; // one component per worker
             }
+            if protocol::is_prepare(&data) {
+                // Not earlier: an adapter costs the browser's GPU process real work (on
+                // SwiftShader tens of ms of CPU), which a page shown from the server should not
+                // pay; from now on it comes while the page plans the component and the worker
+                // compiles it.
+                ADAPTER.with(|a| {
+                    let mut a = a.borrow_mut();
+                    if a.is_none() {
+                        *a = AdapterAhead::request();
+                    }
+                });
+                return;
+            }
             match Start::from_js(&data) {
                 Ok(start) => {
                     started.set(true);
@@ -91,11 +106,10 @@ pub fn worker_main() {
 }
 
 async fn run(start: Start, port: Rc<Port>) {
-    // Asked for now — the decision is made — so that it comes while the component is planned,
-    // compiled and instantiated (the guest's first default `request-adapter` gets it). Not
-    // earlier: a GPU adapter costs the browser's GPU process real work (on SwiftShader tens of
-    // ms of CPU), which a page whose component is shown from the server should not pay.
-    let adapter = AdapterAhead::request();
+    // Asked for at `prepare`, or now: the guest's first default `request-adapter` gets it.
+    let adapter = ADAPTER
+        .with(|a| a.borrow_mut().take())
+        .or_else(AdapterAhead::request);
     let canvas = match OffscreenCanvas::new(start.width, start.height) {
         Ok(c) => c,
         Err(e) => {

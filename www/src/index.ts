@@ -236,12 +236,12 @@ function start(): Promise<unknown> {
 
 // What loadComponent starts before the loader's wasm is ready, so that it happens while the wasm
 // is fetched and instantiated: the component's and the keyring's GET (`[absolute URL, response,
-// performance.now()]`), and the sandbox worker (with the errors it reported so far). The loader
-// (src/early.rs) takes each where it would start the same itself; it checks and reports
-// everything about them as for its own, and terminates a worker it does not take.
+// performance.now()]`). The loader (src/early.rs) takes each where it would send the same
+// request itself; it checks and reports everything about them as for its own. (Not the sandbox
+// worker: started this early it slowed the loader's own start on a 2-core machine, with no gain
+// measured end to end; the loader starts it once its wasm runs.)
 interface Early {
   requests: Array<[string, Promise<Response>, number]>;
-  worker?: [Worker, string[]];
 }
 
 function sendEarly(source: unknown, options: LoadOptions | undefined): Early {
@@ -260,19 +260,6 @@ function sendEarly(source: unknown, options: LoadOptions | undefined): Early {
   if (options && typeof options === 'object') {
     send(source);
     send(options.keyring);
-    if (options.sandbox !== 'none' && 'gpu' in navigator && typeof Worker === 'function') {
-      try {
-        const worker = new Worker(WORKER_URL, { name: 'wasi-gfx-loader sandbox' });
-        const errors: string[] = [];
-        worker.onerror = (e) => {
-          e.preventDefault();
-          errors.push(e.message || `cannot load ${WORKER_URL.href}`);
-        };
-        early.worker = [worker, errors];
-      } catch {
-        // The loader tries again, and says why it cannot.
-      }
-    }
   }
   return early;
 }
