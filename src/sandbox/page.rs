@@ -107,9 +107,7 @@ impl Spawned {
             taken: Cell::new(false),
         })
     }
-}
 
-impl Spawned {
     /// Tells the worker its component may run (the decision says so): it asks for the GPU
     /// adapter now, while the page plans the component and asks for consent.
     pub fn prepare(&self) {
