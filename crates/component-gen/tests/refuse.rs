@@ -278,7 +278,7 @@ fn to_js_converts_by_jco_conventions_with_renames() {
         "\"viewDimension\"",
         "Self::D2 => \"2d\"",
         "Self::CubeArray => \"cube-array\"",
-        "Self::Auto => ::gfx_component::web::js::JsValue::from_str(\"auto\")",
+        "Self::Auto => ::gfx_component::web::js::key(\"auto\").clone()",
         "Self::Specific(v) => ::gfx_component::web::js::ToJs::to_js(v, o)",
         "::gfx_component::web::js::JsValue::from(self.0)",
         "impl ::gfx_component::web::js::FromJs for Dim",
@@ -287,4 +287,7 @@ fn to_js_converts_by_jco_conventions_with_renames() {
         assert!(code.contains(want), "missing {want:?} in\n{code}");
     }
     assert!(!code.contains("ToJs for S "), "{code}");
+    // Names are JavaScript strings made once (`js::key`), never decoded on every call.
+    assert!(code.contains("::gfx_component::web::js::key("), "{code}");
+    assert!(!code.contains("from_str"), "{code}");
 }
