@@ -122,27 +122,27 @@ async fn the_adapter_asked_ahead_goes_to_the_first_default_request_only() {
     let is_asked = |b: &Bridge, a: &gfx_component::abi::Resource<GpuAdapter>| {
         js_sys::Object::is(&b.object_of(a.rep()), &asked)
     };
+    async fn adapter(
+        b: &mut Bridge,
+        gpu: &gfx_component::abi::Resource<Gpu>,
+        options: Option<GpuRequestAdapterOptions>,
+    ) -> gfx_component::abi::Resource<GpuAdapter> {
+        b.gpu_request_adapter(gpu.borrow(), options)
+            .await
+            .expect("request-adapter")
+            .expect("an adapter")
+    }
 
-    let with_options = b
-        .gpu_request_adapter(
-            gpu.borrow(),
-            Some(GpuRequestAdapterOptions {
-                feature_level: None,
-                power_preference: Some(GpuPowerPreference::LowPower),
-                force_fallback_adapter: None,
-                xr_compatible: None,
-            }),
-        )
-        .await
-        .expect("request-adapter")
-        .expect("an adapter");
+    let low_power = GpuRequestAdapterOptions {
+        feature_level: None,
+        power_preference: Some(GpuPowerPreference::LowPower),
+        force_fallback_adapter: None,
+        xr_compatible: None,
+    };
+    let with_options = adapter(&mut b, &gpu, Some(low_power)).await;
     assert!(!is_asked(&b, &with_options), "options ask the browser anew");
 
-    let first = b
-        .gpu_request_adapter(gpu.borrow(), None)
-        .await
-        .expect("request-adapter")
-        .expect("an adapter");
+    let first = adapter(&mut b, &gpu, None).await;
     assert!(
         is_asked(&b, &first),
         "the first default request gets the adapter asked ahead"
@@ -152,11 +152,7 @@ async fn the_adapter_asked_ahead_goes_to_the_first_default_request_only() {
         .expect("request-device")
         .expect("the adapter asked ahead gives a device");
 
-    let second = b
-        .gpu_request_adapter(gpu.borrow(), None)
-        .await
-        .expect("request-adapter")
-        .expect("an adapter");
+    let second = adapter(&mut b, &gpu, None).await;
     assert!(
         !is_asked(&b, &second),
         "a second default request asks the browser anew"

@@ -110,12 +110,9 @@ pub(crate) use labels;
 
 impl HostFunctions for Bridge {
     fn get_gpu(&mut self) -> Result<Resource<Gpu>, Trap> {
-        let gpu = call::get(&call::get(&js_sys::global(), "navigator"), "gpu");
-        if gpu.is_undefined() {
-            return Err(Trap::new(
-                "wasi:webgpu get-gpu: this browser has no WebGPU (navigator.gpu)",
-            ));
-        }
+        let gpu = navigator_gpu().ok_or_else(|| {
+            Trap::new("wasi:webgpu get-gpu: this browser has no WebGPU (navigator.gpu)")
+        })?;
         Ok(self.keep(gpu))
     }
 }
@@ -130,11 +127,7 @@ pub struct AdapterAhead(JsFuture);
 impl AdapterAhead {
     /// Asks `navigator.gpu` for its default adapter now; `None` where there is no WebGPU.
     pub fn request() -> Option<AdapterAhead> {
-        let gpu = call::get(&call::get(&js_sys::global(), "navigator"), "gpu");
-        if gpu.is_undefined() || gpu.is_null() {
-            return None;
-        }
-        let p = call::method(&gpu, "requestAdapter", &[]).ok()?;
+        let p = call::method(&navigator_gpu()?, "requestAdapter", &[]).ok()?;
         Some(AdapterAhead::of(p))
     }
 
@@ -144,6 +137,12 @@ impl AdapterAhead {
     pub fn of(promise: JsValue) -> AdapterAhead {
         AdapterAhead(JsFuture::from(js_sys::Promise::resolve(&promise)))
     }
+}
+
+/// This thread's `navigator.gpu` (a window's or a worker's), if it has WebGPU.
+fn navigator_gpu() -> Option<JsValue> {
+    let gpu = call::get(&call::get(&js_sys::global(), "navigator"), "gpu");
+    (!gpu.is_undefined() && !gpu.is_null()).then_some(gpu)
 }
 
 /// Default adapter options: what [`AdapterAhead::request`] asked for.
